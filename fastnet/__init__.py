@@ -1,0 +1,22 @@
+"""fastnet: Numba-compiled kernels for machine learning and network science.
+
+The fast functions live in subpackages named after their area (``fastnet.nn``,
+...); their pure-NumPy twins live at the same names under ``fastnet.reference``.
+Nothing is compiled at import time: each kernel compiles (or loads from the
+on-disk cache) on its first call.
+"""
+
+__version__ = "0.1.0"
+
+from .nn import (  # noqa: E402
+    cross_entropy,
+    kl_divergence,
+    log_softmax,
+    onehot,
+    softmax,
+    softplus,
+    softplus_grad,
+)
+
+__all__ = ["__version__", "softplus", "softplus_grad", "softmax", "log_softmax",
+           "kl_divergence", "cross_entropy", "onehot"]

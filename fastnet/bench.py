@@ -1,0 +1,174 @@
+"""The comparison table: one list of cases drives correctness tests, ``fastnet bench``
+and the asv suites in ``benchmarks/``.
+
+A :class:`Case` names a fast callable, its pure-NumPy reference twin, optional peer
+implementations from other libraries (computing the same thing), and a factory that
+builds the call's arguments for a given size and dtype.  Later areas append their
+cases to :data:`CASES`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import nn
+from .reference import nn as ref_nn
+
+__all__ = ["Case", "CASES", "select", "time_call", "run", "format_table"]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One row of the comparison table.
+
+    ``make_inputs(size, dtype, rng)`` returns the positional arguments; ``size`` is
+    the case's own measure of work (elements for activations).  ``peers()`` returns
+    ``{label: callable}`` for the peer libraries that are installed.
+    """
+
+    name: str
+    fast: Callable
+    reference: Callable
+    make_inputs: Callable[[int, np.dtype, np.random.Generator], tuple]
+    peers: Callable[[], dict] = field(default=lambda: {})
+    sizes: tuple[int, int] = (10_000, 1_000_000)  # (quick, full)
+    dtypes: tuple[str, ...] = ("float64", "float32")
+
+    def inputs(self, size: int, dtype, seed: int = 0) -> tuple:
+        return self.make_inputs(size, np.dtype(dtype), np.random.default_rng(seed))
+
+
+# ---------------------------------------------------------------- activation cases
+N_CLASSES = 10
+
+
+def _vector(size, dtype, rng):
+    return ((rng.standard_normal(size) * 10).astype(dtype),)
+
+
+def _logits(size, dtype, rng):
+    return ((rng.standard_normal((max(1, size // N_CLASSES), N_CLASSES)) * 5).astype(dtype),)
+
+
+def _targets_and_predictions(size, dtype, rng):
+    (logits,) = _logits(size, dtype, rng)
+    labels = rng.integers(0, N_CLASSES, logits.shape[0])
+    return ref_nn.onehot(labels, N_CLASSES, dtype), ref_nn.softmax(logits)
+
+
+def _labels_and_predictions(size, dtype, rng):
+    (logits,) = _logits(size, dtype, rng)
+    return rng.integers(0, N_CLASSES, logits.shape[0]), ref_nn.softmax(logits)
+
+
+def _labels(size, dtype, rng):
+    return rng.integers(0, N_CLASSES, max(1, size // N_CLASSES)), N_CLASSES, dtype
+
+
+def _scipy_peer(attr, **kwargs):
+    def peers():
+        try:
+            import scipy.special
+        except ImportError:  # pragma: no cover - scipy is a dependency
+            return {}
+        func = getattr(scipy.special, attr)
+        return {f"scipy.special.{attr}": lambda *args: func(*args, **kwargs)}
+
+    return peers
+
+
+CASES: list[Case] = [
+    Case("softplus", nn.softplus, ref_nn.softplus, _vector),
+    Case("softplus_grad", nn.softplus_grad, ref_nn.softplus_grad, _vector, _scipy_peer("expit")),
+    Case("softmax", nn.softmax, ref_nn.softmax, _logits, _scipy_peer("softmax", axis=-1)),
+    Case("log_softmax", nn.log_softmax, ref_nn.log_softmax, _logits,
+         _scipy_peer("log_softmax", axis=-1)),
+    Case("kl_divergence", nn.kl_divergence, ref_nn.kl_divergence, _targets_and_predictions),
+    Case("cross_entropy", nn.cross_entropy, ref_nn.cross_entropy, _labels_and_predictions),
+    Case("onehot", nn.onehot, ref_nn.onehot, _labels),
+]
+
+
+def select(pattern: str | None = None) -> list[Case]:
+    """Cases whose name matches the glob ``pattern`` (or contains it); all if None."""
+    if not pattern:
+        return list(CASES)
+    glob = pattern if any(c in pattern for c in "*?[") else f"*{pattern}*"
+    return [c for c in CASES if fnmatch.fnmatch(c.name, glob)]
+
+
+def time_call(func: Callable, args: tuple, repeat: int = 7, min_time: float = 0.05) -> float:
+    """Median seconds per call over ``repeat`` timings (each of enough loops to last
+    ``min_time``).  The first call (JIT compilation or cache load) is not timed."""
+    func(*args)
+    start = time.perf_counter()
+    func(*args)
+    single = time.perf_counter() - start
+    loops = max(1, int(min_time / max(single, 1e-9)))
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(loops):
+            func(*args)
+        samples.append((time.perf_counter() - start) / loops)
+    return statistics.median(samples)
+
+
+def run(pattern: str | None = None, quick: bool = False, repeat: int = 7,
+        dtypes=None, stream=sys.stdout) -> list[dict]:
+    """Time every selected case at its quick or full size; print rows as they finish.
+
+    Returns one dict per (case, dtype): times in seconds and ``speedup`` = reference
+    time / fast time (> 1 means fastnet is faster), plus one entry per peer.
+    """
+    cases = select(pattern)
+    if not cases:
+        raise ValueError(f"filter {pattern!r} matches no case; cases are "
+                         f"{', '.join(c.name for c in CASES)}")
+    rows = []
+    if stream is not None:
+        print(_header(), file=stream, flush=True)
+    for case in cases:
+        size = case.sizes[0] if quick else case.sizes[1]
+        for dtype in dtypes or case.dtypes:
+            if dtype not in case.dtypes:
+                continue
+            args = case.inputs(size, dtype)
+            start = time.perf_counter()
+            case.fast(*args)
+            first_call = time.perf_counter() - start
+            fast = time_call(case.fast, args, repeat)
+            reference = time_call(case.reference, args, repeat)
+            peers = {label: time_call(f, args, repeat) for label, f in case.peers().items()}
+            row = {"case": case.name, "size": size, "dtype": dtype, "fast": fast,
+                   "reference": reference, "speedup": reference / fast,
+                   "first_call": first_call, "peers": peers}
+            rows.append(row)
+            if stream is not None:
+                print(_format_row(row), file=stream, flush=True)
+    return rows
+
+
+def _header() -> str:
+    return (f"{'case':<16}{'size':>10} {'dtype':<8}{'fast ms':>10}{'ref ms':>10}"
+            f"{'ref/fast':>10}{'1st call s':>12}  peers (ms, peer/fast)")
+
+
+def _format_row(row: dict) -> str:
+    peers = ", ".join(f"{label} {t * 1e3:.3g} ({t / row['fast']:.2f}x)"
+                      for label, t in row["peers"].items()) or "-"
+    return (f"{row['case']:<16}{row['size']:>10} {row['dtype']:<8}{row['fast'] * 1e3:>10.3f}"
+            f"{row['reference'] * 1e3:>10.3f}{row['speedup']:>9.2f}x{row['first_call']:>12.2f}"
+            f"  {peers}")
+
+
+def format_table(rows: list[dict]) -> str:
+    """The printed table for rows returned by :func:`run`."""
+    return "\n".join([_header(), *(_format_row(r) for r in rows)])

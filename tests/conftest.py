@@ -1,0 +1,26 @@
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+# Twins agree to ~1e-10 in float64; float32 kernels may round differently by a few ulps.
+RTOL = {np.dtype(np.float64): 1e-10, np.dtype(np.float32): 2e-5}
+
+
+def assert_twin(actual, expected, dtype=None):
+    """Fast result == reference twin, within the dtype's tolerance, NaN where NaN."""
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    dtype = np.dtype(dtype or expected.dtype)
+    assert actual.shape == expected.shape
+    # atol only absorbs subnormal rounding differences (e.g. exp(-740))
+    assert_allclose(actual, expected, rtol=RTOL[dtype], atol=np.finfo(dtype).smallest_normal,
+                    equal_nan=True)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(20261122)
+
+
+@pytest.fixture(params=["float64", "float32"])
+def dtype(request):
+    return np.dtype(request.param)
