@@ -122,8 +122,9 @@ def time_call(func: Callable, args: tuple, repeat: int = 7, min_time: float = 0.
 
 
 def run(pattern: str | None = None, quick: bool = False, repeat: int = 7,
-        dtypes=None, stream=sys.stdout) -> list[dict]:
-    """Time every selected case at its quick or full size; print rows as they finish.
+        dtypes=None, stream=None, quiet: bool = False) -> list[dict]:
+    """Time every selected case at its quick or full size; print rows as they finish
+    (to ``stream``, default standard output, unless ``quiet``).
 
     Returns one dict per (case, dtype): times in seconds and ``speedup`` = reference
     time / fast time (> 1 means fastnet is faster), plus one entry per peer.
@@ -133,6 +134,7 @@ def run(pattern: str | None = None, quick: bool = False, repeat: int = 7,
         raise ValueError(f"filter {pattern!r} matches no case; cases are "
                          f"{', '.join(c.name for c in CASES)}")
     rows = []
+    stream = None if quiet else (stream or sys.stdout)
     if stream is not None:
         print(_header(), file=stream, flush=True)
     for case in cases:

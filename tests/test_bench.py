@@ -1,0 +1,71 @@
+"""The comparison table drives these tests: fast == reference twin == peers."""
+
+import io
+
+import numpy as np
+import pytest
+from conftest import RTOL, assert_twin
+from numpy.testing import assert_allclose
+
+from fastnet import bench
+
+CASE_DTYPES = [(case, dtype) for case in bench.CASES for dtype in case.dtypes]
+IDS = [f"{case.name}-{dtype}" for case, dtype in CASE_DTYPES]
+
+
+@pytest.mark.parametrize("case,dtype", CASE_DTYPES, ids=IDS)
+def test_fast_matches_reference(case, dtype):
+    args = case.inputs(case.sizes[0], dtype)
+    fast = case.fast(*args)
+    assert np.asarray(fast).dtype == np.dtype(dtype)
+    if case.name == "log_softmax":  # log-probabilities: absolute error near 0
+        assert_allclose(fast, case.reference(*args), rtol=RTOL[np.dtype(dtype)],
+                        atol=4 * np.finfo(dtype).eps)
+    else:
+        assert_twin(fast, case.reference(*args), dtype)
+
+
+@pytest.mark.parametrize("case,dtype", CASE_DTYPES, ids=IDS)
+def test_fast_matches_peers(case, dtype):
+    args = case.inputs(case.sizes[0], dtype)
+    fast = case.fast(*args)
+    for label, peer in case.peers().items():
+        assert_allclose(fast, peer(*args), rtol=RTOL[np.dtype(dtype)] * 10,
+                        atol=4 * np.finfo(dtype).eps, err_msg=label)
+
+
+def test_inputs_are_reproducible():
+    for case in bench.CASES:
+        a, b = case.inputs(100, "float64"), case.inputs(100, "float64")
+        for x, y in zip(a, b, strict=True):
+            np.testing.assert_array_equal(x, y)
+
+
+def test_select():
+    assert [c.name for c in bench.select("softplus")] == ["softplus", "softplus_grad"]
+    assert [c.name for c in bench.select("softplus")] == [c.name for c in bench.select("soft*us*")]
+    assert bench.select(None) == bench.CASES
+    assert bench.select("nothing-matches") == []
+
+
+def test_run_prints_a_row_per_case_and_dtype():
+    stream = io.StringIO()
+    rows = bench.run("onehot", quick=True, repeat=1, stream=stream)
+    assert [(r["case"], r["dtype"]) for r in rows] == [("onehot", "float64"), ("onehot", "float32")]
+    assert all(r["speedup"] == r["reference"] / r["fast"] > 0 for r in rows)
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("case") and len(lines) == 3
+    assert bench.format_table(rows).splitlines()[0] == lines[0]
+
+
+def test_run_unknown_filter():
+    with pytest.raises(ValueError, match="matches no case; cases are softplus"):
+        bench.run("nope", quiet=True)
+
+
+@pytest.mark.parametrize("case", bench.CASES, ids=[c.name for c in bench.CASES])
+def test_benchmark_fast(benchmark, case):
+    """pytest-benchmark: `pytest --benchmark-enable -k benchmark` times every case."""
+    args = case.inputs(case.sizes[1], "float64")
+    case.fast(*args)  # compile outside the timing
+    benchmark(case.fast, *args)

@@ -1,0 +1,61 @@
+import numba
+import numpy as np
+import pytest
+
+from fastnet import _jit
+
+
+def test_fastmath_keeps_ieee_semantics():
+    assert not {"nnan", "ninf", "afn", "reassoc", "fast"} & _jit.FASTMATH
+    assert _jit.FASTMATH  # some flags are on
+
+
+def test_decorators_apply_the_policy_lazily():
+    def add_one(x):
+        return x + 1.0
+
+    kernel = _jit.jit(add_one)
+    from numba.core.caching import FunctionCache
+
+    assert kernel.targetoptions["nogil"] and isinstance(kernel._cache, FunctionCache)
+    assert kernel.targetoptions["fastmath"] == set(_jit.FASTMATH)
+    assert kernel.signatures == []  # nothing compiled before the first call
+    assert kernel(1.0) == 2.0 and len(kernel.signatures) == 1
+    parallel = _jit.parallel_jit(add_one)
+    assert parallel.targetoptions["parallel"] is True
+    assert _jit.jit(inline="always")(add_one).targetoptions["inline"] == "always"
+
+
+def test_nan_and_inf_survive_fastmath():
+    @_jit.jit
+    def is_nan_and_inf(x, y):
+        return x != x, y > 1e308
+
+    assert is_nan_and_inf(np.nan, np.inf) == (True, True)
+
+
+def test_limit_threads_caps_and_restores():
+    from threadpoolctl import threadpool_info
+
+    before = numba.get_num_threads()
+    with _jit.limit_threads(1) as n:
+        assert n == 1 and numba.get_num_threads() == 1
+        assert all(p["num_threads"] == 1 for p in threadpool_info() if p["user_api"] == "blas")
+    assert numba.get_num_threads() == before
+    with _jit.limit_threads(10_000) as n:
+        assert n == _jit.max_threads()
+
+
+@pytest.mark.parametrize("bad,err", [(0, ValueError), (1.5, TypeError), (True, TypeError)])
+def test_limit_threads_bad_input(bad, err):
+    with pytest.raises(err, match="n_threads"):
+        with _jit.limit_threads(bad):
+            pass
+
+
+def test_threads_per_worker():
+    import os
+
+    cores = os.cpu_count()
+    assert _jit.default_threads_per_worker(1) == cores
+    assert _jit.default_threads_per_worker(cores * 4) == 1
