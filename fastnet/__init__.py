@@ -18,5 +18,17 @@ from .nn import (  # noqa: E402
     softplus_grad,
 )
 
+_SUBMODULES = {"nn", "reference", "random", "bench", "cli"}
+
+
+def __getattr__(name):
+    # Subpackages load on first use (``fastnet.reference.nn``) so ``import fastnet`` stays light.
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = ["__version__", "softplus", "softplus_grad", "softmax", "log_softmax",
            "kl_divergence", "cross_entropy", "onehot"]

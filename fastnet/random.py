@@ -15,6 +15,8 @@ Two rules decide where random numbers are drawn:
    threads, chunk ``c`` gets ``spawn_seeds(seed, n_chunks)[c]`` and calls
    ``np.random.seed(chunk_seed)`` inside the kernel (Numba's per-thread generator)
    before drawing.  The result is then identical for any number of threads.
+   Numba's ``np.random.seed`` keeps only 32 bits, so pass ``chunk_seed % 2**32``
+   explicitly rather than let the conversion truncate silently.
 
 Child seeds are derived by :class:`numpy.random.SeedSequence` spawn keys, so child
 ``i`` depends only on ``(seed, i)``: the same on every platform, for every number

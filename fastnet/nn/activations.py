@@ -167,7 +167,9 @@ def softplus_grad(x, beta=1.0):
 
 
 def _along_rows(kernel, x, axis):
-    arr = as_float_array(x, "x", finite=False, ndim=range(1, 33))
+    arr = as_float_array(x, "x", finite=False)
+    if arr.ndim == 0:
+        raise ValueError("x must be an array of at least 1 dimension; got a scalar")
     axis = check_axis(axis, arr.ndim)
     if arr.shape[axis] == 0:
         raise ValueError(f"x must have at least one entry along axis {axis}; got shape {arr.shape}")
