@@ -1,0 +1,16 @@
+"""Matrix decompositions: Lee-Seung NMF and PCA, with the scalings and denoising they use."""
+
+from .nmf import NMF, NMFResult, nmf, random_init
+from .pca import PCA, PCAResult, denoise, pca
+from .scaling import (
+    column_stats,
+    minmax_normalize,
+    minmax_range,
+    minmax_unnormalize,
+    standardize,
+    unstandardize,
+)
+
+__all__ = ["nmf", "NMF", "NMFResult", "random_init", "pca", "PCA", "PCAResult", "denoise",
+           "standardize", "unstandardize", "minmax_normalize", "minmax_unnormalize",
+           "column_stats", "minmax_range"]

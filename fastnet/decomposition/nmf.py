@@ -1,0 +1,346 @@
+"""Non-negative matrix factorisation by Lee-Seung multiplicative updates.
+
+``X (n x m) ~ W (n x k) H (k x m)`` minimising ``cost = sum((X - W H)^2) / (n m)``;
+each iteration updates H, then W (eps = ``pseudo_count``):
+
+    H <- H * (W^T X) / ((W^T W) H + eps)        W <- W * (X H^T) / (W (H H^T) + eps)
+
+Cost per iteration: the two products with X (``W^T X`` and ``X H^T``, 2nmk flops
+each) plus O((n + m) k^2).  No n x m temporary is formed: the cost after the
+iteration comes from products already at hand,
+
+    ||X - W H||^2 = ||X||^2 - 2 <W, X H^T> + <W^T W, H H^T>,
+
+where ``<W, X H^T>`` is summed inside the W update kernel and ``W^T W`` is the one
+the next iteration needs anyway.  Twin: :func:`fastnet.reference.decomposition.nmf`.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._jit import parallel_jit, prange
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .._validation import as_2d_float, as_float_array, check_int
+from ..random import rng as make_rng
+
+__all__ = ["nmf", "NMF", "NMFResult", "random_init"]
+
+
+# ---------------------------------------------------------------- kernels
+@parallel_jit
+def _multiplicative_update(F, numer, denom, eps, row_sq_change, row_inner):
+    """F <- F * numer / (denom + eps) in place; per row: sum((F_new - F_old)^2) and
+    sum(F_new * numer) (the <W, X H^T> term of the cost, when F is W)."""
+    for i in prange(F.shape[0]):
+        change = 0.0
+        inner = 0.0
+        for j in range(F.shape[1]):
+            old = F[i, j]
+            new = old * numer[i, j] / (denom[i, j] + eps)
+            F[i, j] = new
+            change += (new - old) * (new - old)
+            inner += new * numer[i, j]
+        row_sq_change[i] = change
+        row_inner[i] = inner
+
+
+@parallel_jit
+def _row_sum_squares(X, out):
+    for i in prange(X.shape[0]):
+        total = 0.0
+        for v in X[i]:
+            total += v * v
+        out[i] = total
+
+
+@parallel_jit
+def _count_negative(X):
+    count = 0
+    for i in prange(X.shape[0]):
+        for v in X[i]:
+            if v < 0:
+                count += 1
+    return count
+
+
+# ---------------------------------------------------------------- the solver
+@dataclass(frozen=True)
+class NMFResult:
+    """What :func:`nmf` returns.
+
+    ``cost_history[i]`` is the mean squared residual after iteration ``i + 1``;
+    ``delta_H[i]`` and ``delta_W[i]`` are the Frobenius norms of that iteration's
+    changes ``||H_new - H_old||`` and ``||W_new - W_old||``.
+    """
+
+    W: np.ndarray
+    H: np.ndarray
+    cost_history: np.ndarray
+    delta_H: np.ndarray
+    delta_W: np.ndarray
+    n_iter: int
+
+    @property
+    def cost(self) -> float:
+        return float(self.cost_history[-1]) if self.n_iter else float("nan")
+
+
+def random_init(n_samples, n_features, n_components, seed=None, dtype=np.float64):
+    """The seeded random start: ``H = rand(k, m)`` is drawn first, then ``W = rand(n, k)``
+    (uniform on [0, 1) from ``numpy.random.default_rng(seed)``), cast to ``dtype``."""
+    generator = make_rng(seed)
+    H = generator.random((n_components, n_features)).astype(dtype, copy=False)
+    W = generator.random((n_samples, n_components)).astype(dtype, copy=False)
+    return W, H
+
+
+def _check_nonnegative(X, name):
+    n_negative = _count_negative(X)
+    if n_negative:
+        raise ValueError(f"{name} must be non-negative; it has {n_negative} negative "
+                         f"entr{'y' if n_negative == 1 else 'ies'}")
+
+
+def _check_factor(F, name, shape, dtype):
+    F = as_float_array(F, name, ndim=2, dtype=dtype)
+    if F.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}; got {F.shape}")
+    _check_nonnegative(F, name)
+    return F.copy()  # updated in place: never write into the caller's array
+
+
+def _check_options(max_iter, pseudo_count, tol):
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
+    for value, name in ((pseudo_count, "pseudo_count"), (tol, "tol")):
+        if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
+            raise TypeError(f"{name} must be a real number >= 0; got {type(value).__name__}")
+        if not (np.isfinite(value) and value >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0; got {value}")
+    return max_iter, float(pseudo_count), float(tol)
+
+
+def _progress_every(progress, max_iter):
+    if progress is False or progress is None:
+        return 0
+    if progress is True:
+        return max(1, max_iter // 10)
+    return check_int(progress, "progress", minimum=1)
+
+
+def _validate(X, n_components, W_init, H_init):
+    X = as_2d_float(X, "X")
+    _check_nonnegative(X, "X")
+    n, m = X.shape
+    k = check_int(n_components, "n_components", minimum=1, maximum=min(n, m))
+    if (W_init is None) != (H_init is None):
+        raise ValueError("W_init and H_init must be given together (or neither)")
+    return X, n, m, k
+
+
+def nmf(X, n_components, max_iter=500, pseudo_count=1e-3, tol=0.0, seed=None,
+        W_init=None, H_init=None, progress=False) -> NMFResult:
+    """Factor a non-negative ``X`` into ``W @ H`` by Lee-Seung multiplicative updates.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, m), non-negative and finite (float32 stays float32)
+    n_components : int in [1, min(n, m)]
+    max_iter : int >= 1
+    pseudo_count : float >= 0
+        Added to both denominators (the seeds' 1e-3); 0 gives the textbook updates.
+    tol : float >= 0
+        Stop early once an iteration lowers the cost by less than ``tol * cost``;
+        0 (the default) always runs ``max_iter`` iterations.
+    seed : int, SeedSequence or None
+        For the random start (see :func:`random_init`); ignored with W_init/H_init.
+    W_init, H_init : array_like, optional
+        A custom start (both or neither); they are copied, never modified.
+    progress : bool or int
+        Print the cost and ||dH||, ||dW|| to standard error every ``progress``
+        iterations (True: ten times per run).
+
+    Returns
+    -------
+    NMFResult with ``W``, ``H``, ``cost_history``, ``delta_H``, ``delta_W``, ``n_iter``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnet.decomposition import nmf
+    >>> X = np.random.default_rng(0).random((60, 20))
+    >>> result = nmf(X, 5, max_iter=200, seed=0)
+    >>> result.W.shape, result.H.shape, result.n_iter
+    ((60, 5), (5, 20), 200)
+    >>> bool(np.all(np.diff(result.cost_history) <= 1e-12))
+    True
+    """
+    X, n, m, k = _validate(X, n_components, W_init, H_init)
+    max_iter, eps, tol = _check_options(max_iter, pseudo_count, tol)
+    every = _progress_every(progress, max_iter)
+    if W_init is None:
+        W, H = random_init(n, m, k, seed, X.dtype)
+    else:
+        W = _check_factor(W_init, "W_init", (n, k), X.dtype)
+        H = _check_factor(H_init, "H_init", (k, m), X.dtype)
+    return _solve(X, W, H, max_iter, eps, tol, every, update_H=True)
+
+
+def _solve(X, W, H, max_iter, eps, tol, every, update_H):
+    """The multiplicative-update loop; W (and H if ``update_H``) are updated in place."""
+    n, m = X.shape
+    k = W.shape[1]
+    dtype = X.dtype
+    eps = dtype.type(eps)
+    # every buffer is allocated once: O((n + m) k) beyond X, W and H
+    WtX, WtWH = np.empty((k, m), dtype), np.empty((k, m), dtype)
+    XHt, WHHt = np.empty((n, k), dtype), np.empty((n, k), dtype)
+    WtW, HHt = np.empty((k, k), dtype), np.empty((k, k), dtype)
+    change_H, inner_H = np.empty(k), np.empty(k)
+    change_W, inner_W = np.empty(n), np.empty(n)
+    row_squares = np.empty(n)
+    _row_sum_squares(X, row_squares)
+    norm_X2 = row_squares.sum()
+    costs, delta_H, delta_W = np.empty(max_iter), np.zeros(max_iter), np.empty(max_iter)
+
+    np.matmul(W.T, W, out=WtW)
+    if not update_H:  # H fixed: X H^T and H H^T never change
+        np.matmul(X, H.T, out=XHt)
+        np.matmul(H, H.T, out=HHt)
+    n_iter = 0
+    for it in range(max_iter):
+        if update_H:
+            np.matmul(W.T, X, out=WtX)
+            np.matmul(WtW, H, out=WtWH)
+            _multiplicative_update(H, WtX, WtWH, eps, change_H, inner_H)
+            delta_H[it] = np.sqrt(change_H.sum())
+            np.matmul(X, H.T, out=XHt)
+            np.matmul(H, H.T, out=HHt)
+        np.matmul(W, HHt, out=WHHt)
+        _multiplicative_update(W, XHt, WHHt, eps, change_W, inner_W)
+        delta_W[it] = np.sqrt(change_W.sum())
+        np.matmul(W.T, W, out=WtW)
+        quadratic = np.einsum("ij,ij->", WtW, HHt, dtype=np.float64)
+        cost = max(norm_X2 - 2.0 * inner_W.sum() + quadratic, 0.0) / (n * m)
+        costs[it] = cost
+        n_iter = it + 1
+        if not np.isfinite(cost):
+            raise FloatingPointError(
+                f"NMF diverged: the cost is {cost} at iteration {n_iter}; "
+                f"use pseudo_count > 0 (got {float(eps)}) or a start without zero rows")
+        if every and (n_iter % every == 0 or n_iter == max_iter):
+            print(f"nmf: iteration {n_iter}/{max_iter}  cost {cost:.6g}  "
+                  f"||dH|| {delta_H[it]:.3g}  ||dW|| {delta_W[it]:.3g}",
+                  file=sys.stderr, flush=True)
+        if tol > 0 and it > 0 and costs[it - 1] - cost < tol * costs[it - 1]:
+            break
+    return NMFResult(W, H, costs[:n_iter].copy(), delta_H[:n_iter].copy(),
+                     delta_W[:n_iter].copy(), n_iter)
+
+
+# ---------------------------------------------------------------- estimator
+class NMF(TransformerMixin, BaseEstimator):
+    """Lee-Seung NMF as a scikit-learn transformer (``fit_transform`` returns W).
+
+    Parameters
+    ----------
+    n_components : int or None
+        k; None uses ``min(n_samples, n_features)``.
+    init : {'random', 'custom'}
+        'random' draws ``H = rand(k, m)`` then ``W = rand(n, k)`` from
+        ``random_state``; 'custom' takes ``W`` and ``H`` passed to ``fit_transform``.
+    max_iter, tol, pseudo_count, progress : as in :func:`nmf`.
+    random_state : int, SeedSequence, numpy Generator or None
+
+    Attributes
+    ----------
+    components_ : ndarray (k, m), the basis H
+    reconstruction_err_ : float, the Frobenius norm ``||X - W H||`` (scikit-learn's meaning)
+    cost_history_ : ndarray, mean squared residual after each iteration
+    n_iter_ : int
+    n_features_in_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnet.decomposition import NMF
+    >>> X = np.random.default_rng(0).random((50, 12))
+    >>> model = NMF(3, max_iter=100, random_state=0)
+    >>> W = model.fit_transform(X)
+    >>> W.shape, model.components_.shape
+    ((50, 3), (3, 12))
+    >>> bool(model.reconstruction_err_ < np.linalg.norm(X))
+    True
+    """
+
+    def __init__(self, n_components=None, *, init="random", max_iter=500, tol=0.0,
+                 pseudo_count=1e-3, random_state=None, progress=False):
+        self.n_components = n_components
+        self.init = init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.pseudo_count = pseudo_count
+        self.random_state = random_state
+        self.progress = progress
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        return tags
+
+    def fit(self, X, y=None, W=None, H=None):
+        self.fit_transform(X, W=W, H=H)
+        return self
+
+    def fit_transform(self, X, y=None, W=None, H=None):
+        if self.init not in ("random", "custom"):
+            raise ValueError(f"init must be 'random' or 'custom'; got {self.init!r}")
+        X = as_2d_float(X, "X")
+        k = min(X.shape) if self.n_components is None else self.n_components
+        if self.init == "custom" and (W is None or H is None):
+            raise ValueError("init='custom' needs both W and H passed to fit_transform")
+        if self.init == "random" and (W is not None or H is not None):
+            raise ValueError("W and H are only used with init='custom'")
+        result = nmf(X, k, max_iter=self.max_iter, pseudo_count=self.pseudo_count,
+                     tol=self.tol, seed=self.random_state, W_init=W, H_init=H,
+                     progress=self.progress)
+        self.components_ = result.H
+        self.n_components_ = result.H.shape[0]
+        self.cost_history_ = result.cost_history
+        self.n_iter_ = result.n_iter
+        self.reconstruction_err_ = float(np.sqrt(result.cost * X.size))
+        self.n_features_in_ = X.shape[1]
+        return result.W
+
+    def transform(self, X):
+        """W for new rows with the basis H fixed: multiplicative updates of W only,
+        from ``W = rand(n, k)`` drawn from ``random_state``."""
+        check_is_fitted(self, "components_")
+        X = self._check_new_X(X)
+        max_iter, eps, tol = _check_options(self.max_iter, self.pseudo_count, self.tol)
+        W = make_rng(self.random_state).random((X.shape[0], self.n_components_))
+        H = self.components_.astype(X.dtype, copy=False)
+        every = _progress_every(self.progress, max_iter)
+        return _solve(X, W.astype(X.dtype), H, max_iter, eps, tol, every, update_H=False).W
+
+    def inverse_transform(self, X):
+        """``W @ H``: data space from coefficients (here ``X`` is W, shape (n, k))."""
+        check_is_fitted(self, "components_")
+        W = as_2d_float(X, "X")
+        if W.shape[1] != self.n_components_:
+            raise ValueError(f"X must have {self.n_components_} columns (one per component); "
+                             f"got {W.shape[1]}")
+        return W @ self.components_
+
+    def _check_new_X(self, X):
+        X = as_2d_float(X, "X")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, but NMF was fitted with "
+                             f"{self.n_features_in_}")
+        _check_nonnegative(X, "X")
+        return X

@@ -1,0 +1,184 @@
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from fastnet.decomposition import NMF, nmf, random_init
+from fastnet.reference import decomposition as ref
+
+
+@pytest.fixture
+def X(rng):
+    return rng.random((120, 40)) + 0.01
+
+
+def test_matches_twin_random_init(X):
+    fast = nmf(X, 6, max_iter=30, seed=11)
+    W, H, costs, dH, dW = ref.nmf(X, 6, max_iter=30, seed=11)
+    assert fast.n_iter == 30
+    assert_allclose(fast.W, W, rtol=1e-8)
+    assert_allclose(fast.H, H, rtol=1e-8)
+    assert_allclose(fast.cost_history, costs, rtol=1e-8)
+    assert_allclose(fast.delta_H, dH, rtol=1e-8)
+    assert_allclose(fast.delta_W, dW, rtol=1e-8)
+
+
+def test_float32_end_to_end_close_to_twin(X):
+    X32 = X.astype(np.float32)
+    fast = nmf(X32, 6, max_iter=30, seed=11)
+    assert fast.W.dtype == fast.H.dtype == np.float32
+    W, H, costs, _, _ = ref.nmf(X, 6, max_iter=30, seed=11)  # float64 twin
+    assert_allclose(fast.cost_history, costs, rtol=1e-3)
+    assert_allclose(fast.W @ fast.H, W @ H, rtol=1e-2, atol=1e-3)
+
+
+def test_custom_init_matches_twin_and_is_not_modified(X, rng):
+    W0, H0 = rng.random((120, 4)), rng.random((4, 40))
+    W0_copy, H0_copy = W0.copy(), H0.copy()
+    fast = nmf(X, 4, max_iter=10, W_init=W0, H_init=H0, pseudo_count=0.0)
+    W, H, costs, _, _ = ref.nmf(X, 4, max_iter=10, W_init=W0, H_init=H0, pseudo_count=0.0)
+    assert_allclose(fast.W, W, rtol=1e-9)
+    assert_allclose(fast.H, H, rtol=1e-9)
+    assert_allclose(fast.cost_history, costs, rtol=1e-9)
+    np.testing.assert_array_equal(W0, W0_copy)
+    np.testing.assert_array_equal(H0, H0_copy)
+
+
+def test_cost_is_the_mean_squared_residual_and_non_increasing(X):
+    result = nmf(X, 5, max_iter=200, pseudo_count=0.0, seed=0)
+    residual = X - result.W @ result.H
+    assert_allclose(result.cost, (residual ** 2).sum() / X.size, rtol=1e-10)
+    steps = np.diff(result.cost_history)
+    assert np.all(steps <= 1e-12 * result.cost_history[:-1])
+    assert (result.W >= 0).all() and (result.H >= 0).all()
+
+
+def test_matches_scikit_learn_mu(X, rng):
+    """scikit-learn updates W then H; started from (W0, H1) it walks our sequence."""
+    import warnings
+
+    from sklearn.decomposition import NMF as SkNMF
+
+    W0, H0 = rng.random((120, 4)), rng.random((4, 40))
+    ours_next = nmf(X, 4, max_iter=21, W_init=W0, H_init=H0, pseudo_count=0.0)
+    ours = nmf(X, 4, max_iter=20, W_init=W0, H_init=H0, pseudo_count=0.0)
+    H1 = nmf(X, 4, max_iter=1, W_init=W0, H_init=H0, pseudo_count=0.0).H
+    sk = SkNMF(4, solver="mu", init="custom", max_iter=20, tol=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning: max_iter reached
+        W_sk = sk.fit_transform(X, W=W0.copy(), H=H1.copy())
+    assert sk.n_iter_ == 20
+    assert_allclose(W_sk, ours.W, rtol=1e-9)
+    assert_allclose(sk.components_, ours_next.H, rtol=1e-9)
+
+
+def test_tol_stops_early_and_progress_reports(X, capsys):
+    result = nmf(X, 5, max_iter=500, tol=1e-3, seed=0)
+    assert 1 < result.n_iter < 500
+    gains = -np.diff(result.cost_history)
+    assert gains[-1] < 1e-3 * result.cost_history[-2] and np.all(gains[:-1] >= 0)
+    nmf(X, 3, max_iter=20, seed=0, progress=5)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 4 and lines[-1].startswith("nmf: iteration 20/20  cost")
+    assert "||dH||" in lines[0] and "||dW||" in lines[0]
+
+
+def test_random_init_rule():
+    W, H = random_init(5, 3, 2, seed=7)
+    rng = np.random.default_rng(np.random.SeedSequence(7))
+    np.testing.assert_array_equal(H, rng.random((2, 3)))
+    np.testing.assert_array_equal(W, rng.random((5, 2)))
+    np.testing.assert_array_equal(nmf(np.ones((5, 3)), 2, max_iter=3, seed=7).W,
+                                  nmf(np.ones((5, 3)), 2, max_iter=3, seed=7).W)
+
+
+def test_divergence_is_an_error_not_nan():
+    with pytest.raises(FloatingPointError, match="diverged.*iteration 1.*pseudo_count"):
+        nmf(np.ones((4, 3)), 2, pseudo_count=0.0, W_init=np.zeros((4, 2)),
+            H_init=np.ones((2, 3)))
+
+
+# ---------------------------------------------------------------- estimator
+def test_estimator_fit_transform_and_attributes(X):
+    model = NMF(5, max_iter=50, random_state=3)
+    W = model.fit_transform(X)
+    direct = nmf(X, 5, max_iter=50, seed=3)
+    assert_allclose(W, direct.W)
+    assert_allclose(model.components_, direct.H)
+    assert_allclose(model.reconstruction_err_, np.linalg.norm(X - W @ model.components_),
+                    rtol=1e-9)
+    assert model.n_iter_ == 50 and model.cost_history_.shape == (50,)
+    assert model.n_features_in_ == 40
+    assert_allclose(model.inverse_transform(W), W @ model.components_)
+
+
+def test_estimator_transform_updates_w_only(X):
+    model = NMF(5, max_iter=40, random_state=3, pseudo_count=1e-3).fit(X)
+    new = X[:30]
+    W = model.transform(new)
+    # hand-written W-only updates from the same start
+    H = model.components_
+    W_ref = np.random.default_rng(np.random.SeedSequence(3)).random((30, 5))
+    for _ in range(40):
+        W_ref = W_ref * (new @ H.T) / (W_ref @ (H @ H.T) + 1e-3)
+    assert_allclose(W, W_ref, rtol=1e-9)
+    assert_allclose(model.components_, H)  # unchanged
+
+
+def test_estimator_custom_init(X, rng):
+    W0, H0 = rng.random((120, 3)), rng.random((3, 40))
+    model = NMF(3, init="custom", max_iter=5)
+    W = model.fit_transform(X, W=W0, H=H0)
+    assert_allclose(W, nmf(X, 3, max_iter=5, W_init=W0, H_init=H0).W)
+    with pytest.raises(ValueError, match="init='custom' needs both W and H"):
+        NMF(3, init="custom").fit(X)
+    with pytest.raises(ValueError, match="only used with init='custom'"):
+        NMF(3).fit(X, W=W0, H=H0)
+    with pytest.raises(ValueError, match="init must be 'random' or 'custom'"):
+        NMF(3, init="nndsvd").fit(X)
+
+
+# ---------------------------------------------------------------- bad input
+def test_bad_input(X):
+    negative = X.copy()
+    negative[0, :3] = -1.0
+    with pytest.raises(ValueError, match="X must be non-negative; it has 3 negative entries"):
+        nmf(negative, 2)
+    bad = X.copy()
+    bad[1, 1] = np.nan
+    with pytest.raises(ValueError, match="X must contain only finite values"):
+        nmf(bad, 2)
+    with pytest.raises(ValueError, match="X must be 2-D"):
+        nmf(X[0], 2)
+    with pytest.raises(ValueError, match="n_components must be >= 1"):
+        nmf(X, 0)
+    with pytest.raises(ValueError, match="n_components must be <= 40"):
+        nmf(X, 41)
+    with pytest.raises(TypeError, match="n_components must be an int"):
+        nmf(X, 2.5)
+    with pytest.raises(ValueError, match=r"W_init must have shape \(120, 2\)"):
+        nmf(X, 2, W_init=np.ones((120, 3)), H_init=np.ones((2, 40)))
+    with pytest.raises(ValueError, match=r"H_init must have shape \(2, 40\)"):
+        nmf(X, 2, W_init=np.ones((120, 2)), H_init=np.ones((2, 41)))
+    H_bad = np.ones((2, 40))
+    H_bad[1, 7] = -0.5
+    with pytest.raises(ValueError, match="H_init must be non-negative; it has 1 negative entry"):
+        nmf(X, 2, W_init=np.ones((120, 2)), H_init=H_bad)
+    with pytest.raises(ValueError, match="W_init and H_init must be given together"):
+        nmf(X, 2, W_init=np.ones((120, 2)))
+    with pytest.raises(ValueError, match="max_iter must be >= 1"):
+        nmf(X, 2, max_iter=0)
+    with pytest.raises(ValueError, match="pseudo_count must be a finite number >= 0"):
+        nmf(X, 2, pseudo_count=-1e-3)
+    with pytest.raises(ValueError, match="tol must be a finite number >= 0"):
+        nmf(X, 2, tol=np.nan)
+    with pytest.raises(ValueError, match="progress must be >= 1"):
+        nmf(X, 2, progress=0)
+    with pytest.raises(ValueError, match="seed must be an int >= 0"):
+        nmf(X, 2, seed=-5)
+    model = NMF(2, max_iter=5).fit(X)
+    with pytest.raises(ValueError, match="X has 39 features, but NMF was fitted with 40"):
+        model.transform(X[:, :39])
+    with pytest.raises(ValueError, match="X must be non-negative"):
+        model.transform(-X)
+    with pytest.raises(ValueError, match="X must have 2 columns"):
+        model.inverse_transform(np.ones((3, 3)))
