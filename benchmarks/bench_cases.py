@@ -34,11 +34,15 @@ class Cases:
         self.case.fast(*self.args)
 
 
-PEER_PAIRS = [f"{case.name}:{label}" for case in bench.CASES for label in case.peers()]
+def _others(case):
+    return {**case.peers(), **case.baselines()}
+
+
+PEER_PAIRS = [f"{case.name}:{label}" for case in bench.CASES for label in _others(case)]
 
 
 class Peers:
-    """Peer libraries computing the same thing as a case, at the full size."""
+    """Peer libraries and baselines (e.g. the BLAS floor) of a case, at the full size."""
 
     params = (PEER_PAIRS, ["float64", "float32"])
     param_names = ["case_peer", "dtype"]
@@ -48,7 +52,7 @@ class Peers:
         case = _BY_NAME[name]
         if dtype not in case.dtypes:
             raise NotImplementedError(f"{name} has no {dtype} variant")
-        self.peer = case.peers()[label]
+        self.peer = _others(case)[label]
         self.args = case.inputs(case.sizes[1], dtype)
 
     def time_peer(self, pair, dtype):

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import nn
+from .reference import decomposition as ref_decomposition
 from .reference import nn as ref_nn
 
 __all__ = ["Case", "CASES", "select", "time_call", "run", "format_table"]
@@ -29,8 +30,11 @@ class Case:
     """One row of the comparison table.
 
     ``make_inputs(size, dtype, rng)`` returns the positional arguments; ``size`` is
-    the case's own measure of work (elements for activations).  ``peers()`` returns
-    ``{label: callable}`` for the peer libraries that are installed.
+    the case's own measure of work (elements for activations, rows for matrices).
+    ``peers()`` returns ``{label: callable}`` for installed libraries computing the
+    same result (tests compare them); ``baselines()`` the same for callables that are
+    only timed: a floor such as the BLAS products alone, or a library whose result
+    differs in detail.  ``rtol`` overrides the tests' tolerance per dtype.
     """
 
     name: str
@@ -40,6 +44,8 @@ class Case:
     peers: Callable[[], dict] = field(default=lambda: {})
     sizes: tuple[int, int] = (10_000, 1_000_000)  # (quick, full)
     dtypes: tuple[str, ...] = ("float64", "float32")
+    baselines: Callable[[], dict] = field(default=lambda: {})
+    rtol: dict = field(default_factory=dict)
 
     def inputs(self, size: int, dtype, seed: int = 0) -> tuple:
         return self.make_inputs(size, np.dtype(dtype), np.random.default_rng(seed))
@@ -96,6 +102,86 @@ CASES: list[Case] = [
 ]
 
 
+# ---------------------------------------------------------------- decomposition cases
+NMF_FEATURES, NMF_COMPONENTS, NMF_ITERATIONS = 784, 100, 5
+PCA_FEATURES, PCA_COMPONENTS = 784, 100
+
+
+def _nmf_inputs(size, dtype, rng):
+    from .decomposition import random_init
+
+    X = rng.random((size, NMF_FEATURES)).astype(dtype)
+    W, H = random_init(size, NMF_FEATURES, NMF_COMPONENTS, seed=0, dtype=dtype)
+    return X, W, H
+
+
+def _nmf_fast(X, W, H):
+    from .decomposition import nmf
+
+    return nmf(X, NMF_COMPONENTS, max_iter=NMF_ITERATIONS, W_init=W, H_init=H).W
+
+
+def _nmf_reference(X, W, H):
+    return ref_decomposition.nmf(X, NMF_COMPONENTS, max_iter=NMF_ITERATIONS,
+                                 W_init=W, H_init=H)[0]
+
+
+def _nmf_baselines():
+    def gemm_floor(X, W, H):
+        # the two products with X that every iteration needs, nothing else
+        for _ in range(NMF_ITERATIONS):
+            X @ H.T
+            W.T @ X
+
+    def sklearn_mu(X, W, H):
+        import warnings
+
+        from sklearn.decomposition import NMF
+
+        model = NMF(NMF_COMPONENTS, solver="mu", init="custom", max_iter=NMF_ITERATIONS,
+                    tol=0.0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # max_iter reached
+            return model.fit_transform(X, W=W.copy(), H=H.copy())
+
+    return {"floor (X@H.T + W.T@X)": gemm_floor, "sklearn NMF(mu)": sklearn_mu}
+
+
+def _pca_inputs(size, dtype, rng):
+    # low-rank structure plus noise: separated leading eigenvalues, like image data
+    scores = rng.random((size, 20))
+    loadings = rng.random((20, PCA_FEATURES))
+    return ((scores @ loadings + 0.1 * rng.random((size, PCA_FEATURES))).astype(dtype),)
+
+
+def _pca_fast(X):
+    from .decomposition import PCA
+
+    return PCA(PCA_COMPONENTS).fit(X).components_
+
+
+def _pca_reference(X):
+    return ref_decomposition.pca(X, PCA_COMPONENTS)[1].astype(X.dtype)
+
+
+def _pca_baselines():
+    def sklearn_pca(X):
+        from sklearn.decomposition import PCA
+
+        return PCA(PCA_COMPONENTS).fit(X).components_
+
+    return {"sklearn PCA (centred only)": sklearn_pca}
+
+
+CASES += [
+    Case("nmf_iterations", _nmf_fast, _nmf_reference, _nmf_inputs,
+         sizes=(1_000, 10_000), baselines=_nmf_baselines,
+         rtol={"float64": 1e-9, "float32": 1e-3}),
+    Case("pca_fit", _pca_fast, _pca_reference, _pca_inputs, sizes=(2_000, 20_000),
+         baselines=_pca_baselines, rtol={"float64": 1e-8, "float32": 1e-4}),
+]
+
+
 def select(pattern: str | None = None) -> list[Case]:
     """Cases whose name matches the glob ``pattern`` (or contains it); all if None."""
     if not pattern:
@@ -148,7 +234,8 @@ def run(pattern: str | None = None, quick: bool = False, repeat: int = 7,
             first_call = time.perf_counter() - start
             fast = time_call(case.fast, args, repeat)
             reference = time_call(case.reference, args, repeat)
-            peers = {label: time_call(f, args, repeat) for label, f in case.peers().items()}
+            others = {**case.peers(), **case.baselines()}
+            peers = {label: time_call(f, args, repeat) for label, f in others.items()}
             row = {"case": case.name, "size": size, "dtype": dtype, "fast": fast,
                    "reference": reference, "speedup": reference / fast,
                    "first_call": first_call, "peers": peers}

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._jit import parallel_jit, prange
+from scipy.linalg.blas import get_blas_funcs
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -51,22 +52,21 @@ def _multiplicative_update(F, numer, denom, eps, row_sq_change, row_inner):
 
 
 @parallel_jit
-def _row_sum_squares(X, out):
+def _scan(X, row_squares):
+    """One pass over X: per-row sums of squares, and the counts of non-finite and of
+    negative entries (the validation and ||X||^2 together)."""
+    n_nonfinite = 0
+    n_negative = 0
     for i in prange(X.shape[0]):
         total = 0.0
         for v in X[i]:
+            if not np.isfinite(v):
+                n_nonfinite += 1
+            elif v < 0:
+                n_negative += 1
             total += v * v
-        out[i] = total
-
-
-@parallel_jit
-def _count_negative(X):
-    count = 0
-    for i in prange(X.shape[0]):
-        for v in X[i]:
-            if v < 0:
-                count += 1
-    return count
+        row_squares[i] = total
+    return n_nonfinite, n_negative
 
 
 # ---------------------------------------------------------------- the solver
@@ -100,15 +100,21 @@ def random_init(n_samples, n_features, n_components, seed=None, dtype=np.float64
     return W, H
 
 
-def _check_nonnegative(X, name):
-    n_negative = _count_negative(X)
+def _check_nonnegative(X, name, row_squares=None):
+    """Refuse NaN/inf and negative entries of X; returns the row sums of squares."""
+    row_squares = np.empty(X.shape[0]) if row_squares is None else row_squares
+    n_nonfinite, n_negative = _scan(X, row_squares)
+    if n_nonfinite:
+        raise ValueError(f"{name} must contain only finite values (no NaN or inf); "
+                         f"it has {n_nonfinite} non-finite entr{'y' if n_nonfinite == 1 else 'ies'}")
     if n_negative:
         raise ValueError(f"{name} must be non-negative; it has {n_negative} negative "
                          f"entr{'y' if n_negative == 1 else 'ies'}")
+    return row_squares
 
 
 def _check_factor(F, name, shape, dtype):
-    F = as_float_array(F, name, ndim=2, dtype=dtype)
+    F = as_float_array(F, name, ndim=2, dtype=dtype, finite=False)
     if F.shape != shape:
         raise ValueError(f"{name} must have shape {shape}; got {F.shape}")
     _check_nonnegative(F, name)
@@ -134,13 +140,13 @@ def _progress_every(progress, max_iter):
 
 
 def _validate(X, n_components, W_init, H_init):
-    X = as_2d_float(X, "X")
-    _check_nonnegative(X, "X")
+    X = as_2d_float(X, "X", finite=False)  # finiteness: in the same pass as the signs
+    row_squares = _check_nonnegative(X, "X")
     n, m = X.shape
     k = check_int(n_components, "n_components", minimum=1, maximum=min(n, m))
     if (W_init is None) != (H_init is None):
         raise ValueError("W_init and H_init must be given together (or neither)")
-    return X, n, m, k
+    return X, n, m, k, row_squares
 
 
 def nmf(X, n_components, max_iter=500, pseudo_count=1e-3, tol=0.0, seed=None,
@@ -180,7 +186,7 @@ def nmf(X, n_components, max_iter=500, pseudo_count=1e-3, tol=0.0, seed=None,
     >>> bool(np.all(np.diff(result.cost_history) <= 1e-12))
     True
     """
-    X, n, m, k = _validate(X, n_components, W_init, H_init)
+    X, n, m, k, row_squares = _validate(X, n_components, W_init, H_init)
     max_iter, eps, tol = _check_options(max_iter, pseudo_count, tol)
     every = _progress_every(progress, max_iter)
     if W_init is None:
@@ -188,11 +194,19 @@ def nmf(X, n_components, max_iter=500, pseudo_count=1e-3, tol=0.0, seed=None,
     else:
         W = _check_factor(W_init, "W_init", (n, k), X.dtype)
         H = _check_factor(H_init, "H_init", (k, m), X.dtype)
-    return _solve(X, W, H, max_iter, eps, tol, every, update_H=True)
+    return _solve(X, W, H, max_iter, eps, tol, every, update_H=True, row_squares=row_squares)
 
 
-def _solve(X, W, H, max_iter, eps, tol, every, update_H):
-    """The multiplicative-update loop; W (and H if ``update_H``) are updated in place."""
+def _gram(F, out):
+    """out = F^T F with BLAS syrk (half the flops of a general product), symmetrised."""
+    syrk = get_blas_funcs("syrk", (F,))
+    upper = syrk(1.0, F.T, trans=0, lower=0)  # F.T is Fortran-ordered: no copy
+    np.add(np.triu(upper), np.triu(upper, 1).T, out=out)
+
+
+def _solve(X, W, H, max_iter, eps, tol, every, update_H, row_squares):
+    """The multiplicative-update loop; W (and H if ``update_H``) are updated in place.
+    ``row_squares`` are the row sums of squares of X (from the validation pass)."""
     n, m = X.shape
     k = W.shape[1]
     dtype = X.dtype
@@ -203,12 +217,10 @@ def _solve(X, W, H, max_iter, eps, tol, every, update_H):
     WtW, HHt = np.empty((k, k), dtype), np.empty((k, k), dtype)
     change_H, inner_H = np.empty(k), np.empty(k)
     change_W, inner_W = np.empty(n), np.empty(n)
-    row_squares = np.empty(n)
-    _row_sum_squares(X, row_squares)
     norm_X2 = row_squares.sum()
     costs, delta_H, delta_W = np.empty(max_iter), np.zeros(max_iter), np.empty(max_iter)
 
-    np.matmul(W.T, W, out=WtW)
+    _gram(W, WtW)
     if not update_H:  # H fixed: X H^T and H H^T never change
         np.matmul(X, H.T, out=XHt)
         np.matmul(H, H.T, out=HHt)
@@ -224,7 +236,7 @@ def _solve(X, W, H, max_iter, eps, tol, every, update_H):
         np.matmul(W, HHt, out=WHHt)
         _multiplicative_update(W, XHt, WHHt, eps, change_W, inner_W)
         delta_W[it] = np.sqrt(change_W.sum())
-        np.matmul(W.T, W, out=WtW)
+        _gram(W, WtW)
         quadratic = np.einsum("ij,ij->", WtW, HHt, dtype=np.float64)
         cost = max(norm_X2 - 2.0 * inner_W.sum() + quadratic, 0.0) / (n * m)
         costs[it] = cost
@@ -300,7 +312,7 @@ class NMF(TransformerMixin, BaseEstimator):
     def fit_transform(self, X, y=None, W=None, H=None):
         if self.init not in ("random", "custom"):
             raise ValueError(f"init must be 'random' or 'custom'; got {self.init!r}")
-        X = as_2d_float(X, "X")
+        X = as_2d_float(X, "X", finite=False)  # nmf() checks finiteness
         k = min(X.shape) if self.n_components is None else self.n_components
         if self.init == "custom" and (W is None or H is None):
             raise ValueError("init='custom' needs both W and H passed to fit_transform")
@@ -321,12 +333,13 @@ class NMF(TransformerMixin, BaseEstimator):
         """W for new rows with the basis H fixed: multiplicative updates of W only,
         from ``W = rand(n, k)`` drawn from ``random_state``."""
         check_is_fitted(self, "components_")
-        X = self._check_new_X(X)
+        X, row_squares = self._check_new_X(X)
         max_iter, eps, tol = _check_options(self.max_iter, self.pseudo_count, self.tol)
         W = make_rng(self.random_state).random((X.shape[0], self.n_components_))
         H = self.components_.astype(X.dtype, copy=False)
         every = _progress_every(self.progress, max_iter)
-        return _solve(X, W.astype(X.dtype), H, max_iter, eps, tol, every, update_H=False).W
+        return _solve(X, W.astype(X.dtype), H, max_iter, eps, tol, every, update_H=False,
+                      row_squares=row_squares).W
 
     def inverse_transform(self, X):
         """``W @ H``: data space from coefficients (here ``X`` is W, shape (n, k))."""
@@ -338,9 +351,8 @@ class NMF(TransformerMixin, BaseEstimator):
         return W @ self.components_
 
     def _check_new_X(self, X):
-        X = as_2d_float(X, "X")
+        X = as_2d_float(X, "X", finite=False)
         if X.shape[1] != self.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features, but NMF was fitted with "
                              f"{self.n_features_in_}")
-        _check_nonnegative(X, "X")
-        return X
+        return X, _check_nonnegative(X, "X")
