@@ -141,11 +141,11 @@ def test_estimator_custom_init(X, rng):
 def test_bad_input(X):
     negative = X.copy()
     negative[0, :3] = -1.0
-    with pytest.raises(ValueError, match="X must be non-negative; it has 3 negative entries"):
+    with pytest.raises(ValueError, match="X must be non-negative; it has 3 entries < 0"):
         nmf(negative, 2)
     bad = X.copy()
     bad[1, 1] = np.nan
-    with pytest.raises(ValueError, match="X must contain only finite values"):
+    with pytest.raises(ValueError, match="X must contain only finite values.*1 entry that"):
         nmf(bad, 2)
     with pytest.raises(ValueError, match="X must be 2-D"):
         nmf(X[0], 2)
@@ -161,7 +161,7 @@ def test_bad_input(X):
         nmf(X, 2, W_init=np.ones((120, 2)), H_init=np.ones((2, 41)))
     H_bad = np.ones((2, 40))
     H_bad[1, 7] = -0.5
-    with pytest.raises(ValueError, match="H_init must be non-negative; it has 1 negative entry"):
+    with pytest.raises(ValueError, match="H_init must be non-negative; it has 1 entry < 0"):
         nmf(X, 2, W_init=np.ones((120, 2)), H_init=H_bad)
     with pytest.raises(ValueError, match="W_init and H_init must be given together"):
         nmf(X, 2, W_init=np.ones((120, 2)))

@@ -21,12 +21,11 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
-
-from .._jit import parallel_jit, prange
 from scipy.linalg.blas import get_blas_funcs
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._jit import parallel_jit, prange
 from .._validation import as_2d_float, as_float_array, check_int
 from ..random import rng as make_rng
 
@@ -100,16 +99,19 @@ def random_init(n_samples, n_features, n_components, seed=None, dtype=np.float64
     return W, H
 
 
+def _entries(count):
+    return f"{count} entr{'y' if count == 1 else 'ies'}"
+
+
 def _check_nonnegative(X, name, row_squares=None):
     """Refuse NaN/inf and negative entries of X; returns the row sums of squares."""
     row_squares = np.empty(X.shape[0]) if row_squares is None else row_squares
     n_nonfinite, n_negative = _scan(X, row_squares)
     if n_nonfinite:
         raise ValueError(f"{name} must contain only finite values (no NaN or inf); "
-                         f"it has {n_nonfinite} non-finite entr{'y' if n_nonfinite == 1 else 'ies'}")
+                         f"it has {_entries(n_nonfinite)} that are not")
     if n_negative:
-        raise ValueError(f"{name} must be non-negative; it has {n_negative} negative "
-                         f"entr{'y' if n_negative == 1 else 'ies'}")
+        raise ValueError(f"{name} must be non-negative; it has {_entries(n_negative)} < 0")
     return row_squares
 
 

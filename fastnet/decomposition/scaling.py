@@ -74,6 +74,14 @@ def _n_chunks(n):
     return (n + ROW_CHUNK - 1) // ROW_CHUNK
 
 
+def column_means(X):
+    """Column means in float64 (one compiled pass over fixed row chunks)."""
+    X = as_2d_float(X, "X")
+    partial = np.empty((_n_chunks(X.shape[0]), X.shape[1]))
+    _column_partial_sums(X, np.zeros(X.shape[1], dtype=X.dtype), partial)
+    return partial.sum(axis=0) / X.shape[0]
+
+
 def column_stats(X):
     """Column means and population standard deviations (two compiled passes).
 
@@ -81,9 +89,8 @@ def column_stats(X):
     """
     X = as_2d_float(X, "X")
     n, m = X.shape
+    mean = column_means(X)
     partial = np.empty((_n_chunks(n), m))
-    _column_partial_sums(X, np.zeros(m, dtype=X.dtype), partial)
-    mean = partial.sum(axis=0) / n
     _column_partial_squares(X, mean.astype(X.dtype), partial)
     # the mean in X's dtype is the one subtracted; correct for its rounding (float32)
     shift = mean.astype(X.dtype).astype(np.float64) - mean
