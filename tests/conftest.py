@@ -24,3 +24,19 @@ def rng():
 @pytest.fixture(params=["float64", "float32"])
 def dtype(request):
     return np.dtype(request.param)
+
+
+def assert_passes_estimator_checks(estimator):
+    """Every applicable check of sklearn.utils.estimator_checks passes; scikit-learn
+    itself skips only check_array_api_input (without SCIPY_ARRAY_API set)."""
+    import warnings
+
+    from sklearn.utils.estimator_checks import check_estimator
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SkipTestWarning for the array-API check
+        results = check_estimator(estimator, on_fail=None)
+    failed = [(r["check_name"], str(r["exception"])[:200]) for r in results
+              if r["status"] == "failed"]
+    skipped = {r["check_name"] for r in results if r["status"] == "skipped"}
+    assert len(results) > 40 and failed == [] and skipped <= {"check_array_api_input"}

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from conftest import assert_passes_estimator_checks
 from numpy.testing import assert_allclose
 
 from fastnet.decomposition import NMF, nmf, random_init
@@ -141,7 +142,8 @@ def test_estimator_custom_init(X, rng):
 def test_bad_input(X):
     negative = X.copy()
     negative[0, :3] = -1.0
-    with pytest.raises(ValueError, match="X must be non-negative; it has 3 entries < 0"):
+    with pytest.raises(ValueError, match="Negative values in data: X must be non-negative; "
+                       "it has 3 entries < 0"):
         nmf(negative, 2)
     bad = X.copy()
     bad[1, 1] = np.nan
@@ -176,9 +178,14 @@ def test_bad_input(X):
     with pytest.raises(ValueError, match="seed must be an int >= 0"):
         nmf(X, 2, seed=-5)
     model = NMF(2, max_iter=5).fit(X)
-    with pytest.raises(ValueError, match="X has 39 features, but NMF was fitted with 40"):
+    with pytest.raises(ValueError, match="X has 39 features, but NMF is expecting 40"):
         model.transform(X[:, :39])
     with pytest.raises(ValueError, match="X must be non-negative"):
         model.transform(-X)
     with pytest.raises(ValueError, match="X must have 2 columns"):
         model.inverse_transform(np.ones((3, 3)))
+
+
+
+def test_scikit_learn_estimator_checks():
+    assert_passes_estimator_checks(NMF(2, max_iter=20, random_state=0))

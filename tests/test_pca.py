@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from conftest import assert_passes_estimator_checks
 from numpy.testing import assert_allclose
 
 from fastnet.decomposition import PCA, denoise, pca
@@ -95,8 +96,10 @@ def test_zero_variance_column_left_unscaled(X):
 def test_bad_input(X):
     with pytest.raises(ValueError, match="X must contain only finite values"):
         pca(np.where(X > 40, np.inf, X), 2)
+    with pytest.raises(ValueError, match="Expected 2D array, got 1D array"):
+        PCA(2).fit(X[0])  # estimators speak scikit-learn's messages
     with pytest.raises(ValueError, match="X must be 2-D"):
-        PCA(2).fit(X[0])
+        pca(X[0], 2)
     with pytest.raises(ValueError, match="n_components must be >= 1"):
         pca(X, 0)
     with pytest.raises(ValueError, match="n_components must be <= 12"):
@@ -104,7 +107,7 @@ def test_bad_input(X):
     with pytest.raises(ValueError, match="at least 2 row"):
         pca(X[:1], 1)
     model = PCA(2).fit(X)
-    with pytest.raises(ValueError, match="X has 11 features, but PCA was fitted with 12"):
+    with pytest.raises(ValueError, match="X has 11 features, but PCA is expecting 12"):
         model.transform(X[:, :11])
     with pytest.raises(ValueError, match="X must have 2 columns"):
         model.inverse_transform(np.ones((2, 3)))
@@ -112,6 +115,10 @@ def test_bad_input(X):
         model.n_components_for(0.0)
     with pytest.raises(TypeError, match="ratio must be a number"):
         model.n_components_for("90%")
+
+
+def test_scikit_learn_estimator_checks():
+    assert_passes_estimator_checks(PCA(2))
 
 
 # ---------------------------------------------------------------- denoising

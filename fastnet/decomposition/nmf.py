@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg.blas import get_blas_funcs
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._jit import parallel_jit, prange
 from .._validation import as_2d_float, as_float_array, check_int
@@ -111,7 +111,8 @@ def _check_nonnegative(X, name, row_squares=None):
         raise ValueError(f"{name} must contain only finite values (no NaN or inf); "
                          f"it has {_entries(n_nonfinite)} that are not")
     if n_negative:
-        raise ValueError(f"{name} must be non-negative; it has {_entries(n_negative)} < 0")
+        raise ValueError(f"Negative values in data: {name} must be non-negative; "
+                         f"it has {_entries(n_negative)} < 0")
     return row_squares
 
 
@@ -314,7 +315,7 @@ class NMF(TransformerMixin, BaseEstimator):
     def fit_transform(self, X, y=None, W=None, H=None):
         if self.init not in ("random", "custom"):
             raise ValueError(f"init must be 'random' or 'custom'; got {self.init!r}")
-        X = as_2d_float(X, "X", finite=False)  # nmf() checks finiteness
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
         k = min(X.shape) if self.n_components is None else self.n_components
         if self.init == "custom" and (W is None or H is None):
             raise ValueError("init='custom' needs both W and H passed to fit_transform")
@@ -328,7 +329,6 @@ class NMF(TransformerMixin, BaseEstimator):
         self.cost_history_ = result.cost_history
         self.n_iter_ = result.n_iter
         self.reconstruction_err_ = float(np.sqrt(result.cost * X.size))
-        self.n_features_in_ = X.shape[1]
         return result.W
 
     def transform(self, X):
@@ -353,8 +353,5 @@ class NMF(TransformerMixin, BaseEstimator):
         return W @ self.components_
 
     def _check_new_X(self, X):
-        X = as_2d_float(X, "X", finite=False)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but NMF was fitted with "
-                             f"{self.n_features_in_}")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
         return X, _check_nonnegative(X, "X")

@@ -18,7 +18,7 @@ import numpy as np
 import scipy.linalg
 from scipy.linalg.blas import dsyrk
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._validation import as_2d_float, check_int
 from .scaling import affine_rows, column_means, effective_scale, inverse_affine_rows
@@ -166,22 +166,19 @@ class PCA(TransformerMixin, BaseEstimator):
         self.standardize = standardize
 
     def fit(self, X, y=None):
+        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         X, mean, scale, values, components, ratio = _fit(X, self.n_components, self.standardize)
         self.mean_, self.scale_ = mean, scale
         self.components_ = components.astype(X.dtype)
         self.explained_variance_ = values
         self.explained_variance_ratio_ = ratio
         self.n_components_ = components.shape[0]
-        self.n_samples_, self.n_features_in_ = X.shape
+        self.n_samples_ = X.shape[0]
         return self
 
     def _check_X(self, X):
         check_is_fitted(self, "components_")
-        X = as_2d_float(X, "X")
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features, but PCA was fitted with "
-                             f"{self.n_features_in_}")
-        return X
+        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
 
     def transform(self, X):
         """Scores ``((X - mean_) / scale_) @ components_.T``."""
