@@ -189,3 +189,37 @@ def test_bad_input(X):
 
 def test_scikit_learn_estimator_checks():
     assert_passes_estimator_checks(NMF(2, max_iter=20, random_state=0))
+
+
+def test_identical_for_any_number_of_threads(X):
+    import numba
+
+    from fastnet._jit import limit_threads
+
+    runs = []
+    for n_threads in (1, numba.config.NUMBA_NUM_THREADS):
+        with limit_threads(n_threads):
+            result = nmf(X, 5, max_iter=20, seed=1)
+        runs.append((result.W, result.cost_history))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+
+
+def test_memory_bounded_and_independent_of_iterations(rng):
+    """Peak extra memory is X-free: W, H and O((n + m) k) buffers, never an n x m
+    temporary, and it does not grow with the number of iterations."""
+    import tracemalloc
+
+    n, m, k = 4000, 500, 20
+    X = rng.random((n, m))
+    nmf(X, k, max_iter=2, seed=0)  # compile outside the measurement
+    peaks = []
+    for max_iter in (5, 50):
+        tracemalloc.start()
+        nmf(X, k, max_iter=max_iter, seed=0)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    factors = (n + m) * k * 8
+    assert peaks[1] < 4 * factors + 200_000, peaks  # 3 (n + m) k buffers + small
+    assert peaks[1] < 0.25 * X.nbytes
+    assert abs(peaks[1] - peaks[0]) < 50_000, peaks

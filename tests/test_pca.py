@@ -171,3 +171,15 @@ def test_denoise_bad_input(X):
 
     with pytest.raises(NotFittedError):
         denoise(X, PCA(2))
+
+
+def test_fit_never_forms_a_standardised_copy(rng):
+    import tracemalloc
+
+    X = rng.standard_normal((20_000, 50))
+    PCA(5).fit(X[:100])  # compile outside the measurement
+    tracemalloc.start()
+    PCA(5).fit(X)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 0.25 * X.nbytes, peak  # a chunk buffer and m x m matrices
