@@ -21,7 +21,6 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg.blas import get_blas_funcs
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -200,13 +199,6 @@ def nmf(X, n_components, max_iter=500, pseudo_count=1e-3, tol=0.0, seed=None,
     return _solve(X, W, H, max_iter, eps, tol, every, update_H=True, row_squares=row_squares)
 
 
-def _gram(F, out):
-    """out = F^T F with BLAS syrk (half the flops of a general product), symmetrised."""
-    syrk = get_blas_funcs("syrk", (F,))
-    upper = syrk(1.0, F.T, trans=0, lower=0)  # F.T is Fortran-ordered: no copy
-    np.add(np.triu(upper), np.triu(upper, 1).T, out=out)
-
-
 def _solve(X, W, H, max_iter, eps, tol, every, update_H, row_squares):
     """The multiplicative-update loop; W (and H if ``update_H``) are updated in place.
     ``row_squares`` are the row sums of squares of X (from the validation pass)."""
@@ -223,7 +215,7 @@ def _solve(X, W, H, max_iter, eps, tol, every, update_H, row_squares):
     norm_X2 = row_squares.sum()
     costs, delta_H, delta_W = np.empty(max_iter), np.zeros(max_iter), np.empty(max_iter)
 
-    _gram(W, WtW)
+    np.matmul(W.T, W, out=WtW)  # measured: faster here than BLAS syrk for n x 100
     if not update_H:  # H fixed: X H^T and H H^T never change
         np.matmul(X, H.T, out=XHt)
         np.matmul(H, H.T, out=HHt)
@@ -239,7 +231,7 @@ def _solve(X, W, H, max_iter, eps, tol, every, update_H, row_squares):
         np.matmul(W, HHt, out=WHHt)
         _multiplicative_update(W, XHt, WHHt, eps, change_W, inner_W)
         delta_W[it] = np.sqrt(change_W.sum())
-        _gram(W, WtW)
+        np.matmul(W.T, W, out=WtW)
         quadratic = np.einsum("ij,ij->", WtW, HHt, dtype=np.float64)
         cost = max(norm_X2 - 2.0 * inner_W.sum() + quadratic, 0.0) / (n * m)
         costs[it] = cost
