@@ -34,7 +34,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numba  # noqa: E402
 
-__all__ = ["FASTMATH", "jit", "parallel_jit", "prange", "limit_threads", "max_threads",
+__all__ = ["FASTMATH", "REASSOC_FASTMATH", "jit", "parallel_jit", "prange", "limit_threads", "max_threads",
            "default_threads_per_worker"]
 
 #: LLVM fast-math flags: contraction to FMA, reciprocal approximation and no signed
@@ -46,21 +46,31 @@ _OPTIONS = {"cache": True, "nogil": True, "fastmath": set(FASTMATH)}
 prange = numba.prange
 
 
-def jit(func=None, **overrides):
+#: FASTMATH plus ``reassoc``, for kernels whose inner loops are plain sums or dot
+#: products (distances): reassociation is what lets LLVM vectorise such a reduction
+#: (measured: k-means distances 3x faster).  Only for sums where the order matters
+#: no more than rounding; never for expressions like ``(x - m) - c``.
+REASSOC_FASTMATH = FASTMATH | {"reassoc"}
+
+
+def jit(func=None, *, reassociate=False, **overrides):
     """Compile ``func`` with fastnet's serial kernel options.
 
-    Use as ``@jit`` or ``@jit(inline="always")``; keyword overrides are merged over
-    the defaults (use sparingly - the point of this module is one policy).
+    Use as ``@jit``, ``@jit(inline="always")`` or ``@jit(reassociate=True)`` (see
+    :data:`REASSOC_FASTMATH`); keyword overrides are merged over the defaults (use
+    sparingly - the point of this module is one policy).
     """
     options = {**_OPTIONS, **overrides}
+    if reassociate:
+        options["fastmath"] = set(REASSOC_FASTMATH)
     if func is None:
         return lambda f: numba.njit(**options)(f)
     return numba.njit(**options)(func)
 
 
-def parallel_jit(func=None, **overrides):
+def parallel_jit(func=None, *, reassociate=False, **overrides):
     """Like :func:`jit` but with ``parallel=True`` so ``prange`` loops run on threads."""
-    return jit(func, parallel=True, **overrides)
+    return jit(func, reassociate=reassociate, parallel=True, **overrides)
 
 
 def max_threads() -> int:

@@ -24,6 +24,9 @@ def test_decorators_apply_the_policy_lazily():
     parallel = _jit.parallel_jit(add_one)
     assert parallel.targetoptions["parallel"] is True
     assert _jit.jit(inline="always")(add_one).targetoptions["inline"] == "always"
+    reassociating = _jit.parallel_jit(reassociate=True)(add_one)
+    assert reassociating.targetoptions["fastmath"] == _jit.FASTMATH | {"reassoc"}
+    assert not {"nnan", "ninf", "afn"} & _jit.REASSOC_FASTMATH
 
 
 def test_nan_and_inf_survive_fastmath():

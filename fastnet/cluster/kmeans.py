@@ -1,0 +1,303 @@
+"""k-means by Lloyd's algorithm.
+
+One compiled pass per iteration assigns every point to its nearest centre (squared
+Euclidean) and accumulates the per-cluster sums and counts of the new labels, over
+fixed row chunks with per-chunk buffers merged in a fixed order: the same result for
+any number of threads.  Python owns the loop, convergence and empty clusters.
+
+Iteration (scikit-learn's Lloyd scheme): labels from the current centres, new centres
+= label means; stop when the labels equal the previous ones, or the total squared
+centre shift is <= ``tol * mean(var(X, axis=0))``, or after ``max_iter``; if stopped
+without strict convergence the labels are recomputed for the final centres.
+
+Empty clusters: the centre of an empty cluster moves to the point farthest from its
+own centre (largest distance first, one point per empty cluster), and that point
+leaves its former cluster's sum and count.
+
+Twin: :func:`fastnet.reference.cluster.kmeans`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._jit import parallel_jit, prange
+from .._validation import as_2d_float, check_int
+from ..random import rng as make_rng
+from ..random import spawn_sequences
+
+__all__ = ["kmeans", "KMeans", "KMeansResult"]
+
+ROW_CHUNK = 256  # rows per partial-sum buffer (fixed: results do not depend on threads)
+
+
+# ---------------------------------------------------------------- kernels
+@parallel_jit(reassociate=True)
+def _assign_accumulate(X, centers, labels, distances, sums, counts):
+    """labels[i] = nearest centre, distances[i] = its squared distance; sums[c] and
+    counts[c] = per-chunk sums and counts of the points of each label."""
+    n, d = X.shape
+    k = centers.shape[0]
+    for c in prange(sums.shape[0]):
+        chunk_sums, chunk_counts = sums[c], counts[c]
+        chunk_sums[:] = 0.0
+        chunk_counts[:] = 0
+        for i in range(c * ROW_CHUNK, min(n, (c + 1) * ROW_CHUNK)):
+            best, best_j = np.inf, 0
+            for j in range(k):
+                dist = 0.0
+                for t in range(d):
+                    diff = X[i, t] - centers[j, t]
+                    dist += diff * diff
+                if dist < best:
+                    best, best_j = dist, j
+            labels[i] = best_j
+            distances[i] = best
+            chunk_counts[best_j] += 1
+            for t in range(d):
+                chunk_sums[best_j, t] += X[i, t]
+
+
+# ---------------------------------------------------------------- Lloyd
+class KMeansResult:
+    """What :func:`kmeans` returns: ``centers`` (k, d), ``labels`` (n,), ``inertia``
+    (sum of squared distances to the assigned centres), ``n_iter`` of the best start."""
+
+    __slots__ = ("centers", "labels", "inertia", "n_iter")
+
+    def __init__(self, centers, labels, inertia, n_iter):
+        self.centers, self.labels, self.inertia, self.n_iter = centers, labels, inertia, n_iter
+
+    def __repr__(self):
+        return (f"KMeansResult(k={self.centers.shape[0]}, inertia={self.inertia:.6g}, "
+                f"n_iter={self.n_iter})")
+
+
+class _Workspace:
+    """Buffers of one fit, allocated once and reused by every iteration and start."""
+
+    def __init__(self, n, d, k, dtype):
+        n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+        self.labels = np.empty(n, dtype=np.int64)
+        self.distances = np.empty(n, dtype=dtype)
+        self.sums = np.empty((n_chunks, k, d))
+        self.counts = np.empty((n_chunks, k), dtype=np.int64)
+
+    def assign(self, X, centers):
+        _assign_accumulate(X, centers, self.labels, self.distances, self.sums, self.counts)
+        return self.sums.sum(axis=0), self.counts.sum(axis=0)
+
+
+def _new_centers(X, centers, sums, counts, labels, distances):
+    """Means of the labels; empty clusters take the points farthest from their centres."""
+    empty = np.flatnonzero(counts == 0)
+    if empty.size:
+        farthest = np.argsort(-distances, kind="stable")[: empty.size]
+        for cluster, point in zip(empty, farthest, strict=True):
+            old = labels[point]
+            sums[old] -= X[point]
+            counts[old] -= 1
+            sums[cluster] = X[point]
+            counts[cluster] = 1
+    return (sums / counts[:, None]).astype(X.dtype)
+
+
+def _lloyd(X, centers, max_iter, tol_abs, work, previous_labels=None):
+    centers = centers.copy()
+    previous = (np.full(X.shape[0], -1, dtype=np.int64) if previous_labels is None
+                else previous_labels.copy())
+    strict = False
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):
+        sums, counts = work.assign(X, centers)
+        new = _new_centers(X, centers, sums, counts, work.labels, work.distances)
+        if np.array_equal(work.labels, previous):
+            strict = True
+            break
+        shift = float(((new - centers) ** 2).sum())
+        centers = new
+        if shift <= tol_abs:
+            break
+        previous[:] = work.labels
+    if not strict:
+        work.assign(X, centers)
+    return centers, work.labels.copy(), float(work.distances.sum(dtype=np.float64)), n_iter
+
+
+# ---------------------------------------------------------------- inits
+def random_partition_init(X, k, generator):
+    """The seeds' init: a random label per point, centres = label means (an empty label
+    keeps a zero centre, as in the seeds).  Returns (centers, labels)."""
+    labels = generator.integers(0, k, X.shape[0])
+    counts = np.bincount(labels, minlength=k)
+    sums = np.zeros((k, X.shape[1]))
+    np.add.at(sums, labels, X)
+    centers = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], 0.0)
+    return centers.astype(X.dtype), labels.astype(np.int64)
+
+
+def kmeans_plusplus_init(X, k, generator):
+    """Greedy k-means++ (2 + log k candidate centres per step, the best kept)."""
+    n = X.shape[0]
+    n_trials = 2 + int(np.log(k))
+    squared_norms = np.einsum("ij,ij->i", X, X)
+    centers = np.empty((k, X.shape[1]), dtype=X.dtype)
+    centers[0] = X[generator.integers(n)]
+    closest = np.maximum(squared_norms - 2 * X @ centers[0] + centers[0] @ centers[0], 0)
+    for c in range(1, k):
+        total = closest.sum()
+        if total <= 0:  # fewer distinct points than clusters: any point will do
+            candidates = generator.integers(n, size=n_trials)
+        else:
+            candidates = np.searchsorted(np.cumsum(closest), generator.random(n_trials) * total)
+            candidates = np.minimum(candidates, n - 1)
+        cand = X[candidates]
+        dist = np.maximum(squared_norms[None, :] - 2 * cand @ X.T
+                          + np.einsum("ij,ij->i", cand, cand)[:, None], 0)
+        dist = np.minimum(closest[None, :], dist)
+        best = int(np.argmin(dist.sum(axis=1)))
+        centers[c] = cand[best]
+        closest = dist[best]
+    return centers
+
+
+def _check_init(init, k, d, dtype):
+    if isinstance(init, str):
+        if init not in ("random-partition", "k-means++"):
+            raise ValueError("init must be 'random-partition', 'k-means++' or an array of "
+                             f"shape (n_clusters, n_features); got {init!r}")
+        return init
+    centers = as_2d_float(init, "init", dtype=dtype)
+    if centers.shape != (k, d):
+        raise ValueError(f"init must have shape ({k}, {d}) (n_clusters, n_features); "
+                         f"got {centers.shape}")
+    return centers
+
+
+def kmeans(X, n_clusters, init="k-means++", n_init=1, max_iter=300, tol=1e-4, seed=None):
+    """Lloyd's k-means, best of ``n_init`` starts (lowest inertia).
+
+    Parameters
+    ----------
+    X : array_like (n, d), finite (float32 stays float32)
+    n_clusters : int in [1, n]
+    init : 'k-means++', 'random-partition' (the seeds' init) or an array (k, d)
+        An explicit array is used for every start (so n_init > 1 repeats it).
+    n_init : int >= 1
+    max_iter : int >= 1
+    tol : float >= 0, relative to the mean column variance of X (scikit-learn's rule)
+    seed : int, SeedSequence or None; start i uses child seed i of ``seed``.
+
+    Returns
+    -------
+    KMeansResult(centers, labels, inertia, n_iter)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnet.cluster import kmeans
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [10.0, 0.0], [10.0, 1.0]])
+    >>> result = kmeans(X, 2, init=np.array([[1.0, 0.0], [9.0, 0.0]]))
+    >>> result.labels, result.centers
+    (array([0, 0, 1, 1]), array([[ 0. ,  0.5],
+           [10. ,  0.5]]))
+    """
+    X = as_2d_float(X, "X")
+    n, d = X.shape
+    k = check_int(n_clusters, "n_clusters", minimum=1, maximum=n)
+    n_init = check_int(n_init, "n_init", minimum=1)
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
+    if isinstance(tol, bool) or not isinstance(tol, int | float | np.floating) or not (
+            np.isfinite(tol) and tol >= 0):
+        raise ValueError(f"tol must be a finite number >= 0; got {tol!r}")
+    init = _check_init(init, k, d, X.dtype)
+    tol_abs = float(tol) * float(np.mean(np.var(X, axis=0))) if tol else 0.0
+    work = _Workspace(n, d, k, X.dtype)
+    best = None
+    for start_seed in spawn_sequences(seed, n_init):
+        generator = make_rng(start_seed)
+        previous = None
+        if isinstance(init, np.ndarray):
+            centers = init
+        elif init == "random-partition":
+            centers, previous = random_partition_init(X, k, generator)
+        else:
+            centers = kmeans_plusplus_init(X, k, generator)
+        result = KMeansResult(*_lloyd(X, centers, max_iter, tol_abs, work, previous))
+        if best is None or result.inertia < best.inertia:
+            best = result
+    return best
+
+
+# ---------------------------------------------------------------- estimator
+class KMeans(ClusterMixin, TransformerMixin, BaseEstimator):
+    """k-means with scikit-learn's ``KMeans`` interface (Lloyd's algorithm).
+
+    Parameters
+    ----------
+    n_clusters : int
+    init : 'k-means++', 'random-partition' or array (n_clusters, n_features)
+    n_init : int
+    max_iter : int
+    tol : float
+    random_state : int, SeedSequence, numpy Generator or None
+
+    Attributes
+    ----------
+    cluster_centers_, labels_, inertia_, n_iter_, n_features_in_
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnet.cluster import KMeans
+    >>> X = np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.1, 5.0]])
+    >>> model = KMeans(2, random_state=0).fit(X)
+    >>> len(set(model.labels_[:2])), len(set(model.labels_))
+    (1, 2)
+    """
+
+    def __init__(self, n_clusters=8, *, init="k-means++", n_init=1, max_iter=300, tol=1e-4,
+                 random_state=None):
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        X = validate_data(self, X, dtype=[np.float64, np.float32])
+        result = kmeans(X, self.n_clusters, init=self.init, n_init=self.n_init,
+                        max_iter=self.max_iter, tol=self.tol, seed=self.random_state)
+        self.cluster_centers_ = result.centers
+        self.labels_ = result.labels
+        self.inertia_ = result.inertia
+        self.n_iter_ = result.n_iter
+        return self
+
+    def _distances(self, X):
+        check_is_fitted(self, "cluster_centers_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        work = _Workspace(X.shape[0], X.shape[1], self.n_clusters, X.dtype)
+        work.assign(X, self.cluster_centers_.astype(X.dtype, copy=False))
+        return work
+
+    def predict(self, X):
+        """Index of the nearest centre of each row."""
+        return self._distances(X).labels.copy()
+
+    def score(self, X, y=None):
+        """Opposite of the inertia of ``X`` for the fitted centres (higher is better)."""
+        return -float(self._distances(X).distances.sum(dtype=np.float64))
+
+    def transform(self, X):
+        """Euclidean distances to every centre, shape (n, n_clusters)."""
+        check_is_fitted(self, "cluster_centers_")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        C = self.cluster_centers_.astype(X.dtype, copy=False)
+        # ||x||^2 - 2 x.c + ||c||^2 with BLAS: O(n k) memory, never n x k x d
+        squared = (np.einsum("ij,ij->i", X, X)[:, None] - 2.0 * (X @ C.T)
+                   + np.einsum("ij,ij->i", C, C)[None, :])
+        return np.sqrt(np.maximum(squared, 0.0))

@@ -1,0 +1,130 @@
+"""Pure-NumPy twins of :mod:`fastnet.cluster`, written as the specification reads."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _random_partition(X, k, generator):
+    labels = generator.integers(0, k, X.shape[0])
+    centroids = np.zeros((k, X.shape[1]))
+    for c in range(k):
+        if (labels == c).any():
+            centroids[c] = X[labels == c].mean(axis=0)
+    return centroids, labels
+
+
+def kmeans(X, n_clusters, init="random-partition", n_init=1, max_iter=300, tol=1e-4,
+           seed=None):
+    """Lloyd: labels from centres, centres = label means, until the labels repeat, the
+    total squared shift <= tol * mean column variance, or max_iter.  Empty clusters take
+    the points farthest from their centres.  Returns (centers, labels, inertia, n_iter)."""
+    X = np.asarray(X, dtype=np.float64)
+    n, k = X.shape[0], n_clusters
+    tol_abs = tol * np.mean(np.var(X, axis=0)) if tol else 0.0
+    best = None
+    for child in np.random.SeedSequence(seed).spawn(n_init):
+        generator = np.random.default_rng(child)
+        if isinstance(init, str):  # only the seeds' init is mirrored here
+            centers, previous = _random_partition(X, k, generator)
+        else:
+            centers, previous = np.array(init, dtype=np.float64), np.full(n, -1)
+        strict = False
+        for n_iter in range(1, max_iter + 1):
+            distances = np.array([np.linalg.norm(X - c, axis=1) ** 2 for c in centers])
+            labels = np.argmin(distances, axis=0)
+            nearest = distances[labels, np.arange(n)]
+            new = centers.copy()
+            counts = np.array([(labels == c).sum() for c in range(k)])
+            sums = np.array([X[labels == c].sum(axis=0) for c in range(k)])
+            for cluster, point in zip(np.flatnonzero(counts == 0),
+                                      np.argsort(-nearest, kind="stable"), strict=False):
+                sums[labels[point]] -= X[point]
+                counts[labels[point]] -= 1
+                sums[cluster], counts[cluster] = X[point], 1
+            new = sums / counts[:, None]
+            if np.array_equal(labels, previous):
+                strict = True
+                break
+            shift = ((new - centers) ** 2).sum()
+            centers = new
+            if shift <= tol_abs:
+                break
+            previous = labels
+        if not strict:
+            distances = np.array([np.linalg.norm(X - c, axis=1) ** 2 for c in centers])
+            labels = np.argmin(distances, axis=0)
+        inertia = sum(np.linalg.norm(X[i] - centers[labels[i]]) ** 2 for i in range(n))
+        if best is None or inertia < best[2]:
+            best = (centers, labels, inertia, n_iter)
+    return best
+
+
+def _entropy_terms(counts, total):
+    p = counts[counts > 0] / total
+    return -(p * np.log(p)).sum()
+
+
+def homogeneity_score(labels_true, labels_pred):
+    """``1 - H(C|K) / H(C)`` by the seed's double loop."""
+    labs, typs = np.asarray(labels_pred), np.asarray(labels_true)
+    N = len(labs)
+    h_ck = 0.0
+    h_c = 0.0
+    for k in set(labs.tolist()):
+        abs_k = np.sum(labs == k)
+        for c in set(typs.tolist()):
+            a_ck = np.sum(np.logical_and(labs == k, typs == c))
+            if a_ck:
+                h_ck -= (a_ck / N) * np.log(a_ck / abs_k)
+    for c in set(typs.tolist()):
+        abs_c = np.sum(typs == c)
+        h_c -= (abs_c / N) * np.log(abs_c / N)
+    return 1.0 if h_c == 0 else 1.0 - h_ck / h_c
+
+
+def adjusted_rand_score(labels_true, labels_pred):
+    """ARI from pair counts: pairs together in both, in one only, in neither."""
+    a, b = np.asarray(labels_true), np.asarray(labels_pred)
+    n = len(a)
+    classes, clusters = sorted(set(a.tolist())), sorted(set(b.tolist()))
+    table = np.array([[np.sum((a == c) & (b == k)) for k in clusters] for c in classes],
+                     dtype=np.int64)
+    pairs = lambda x: x * (x - 1) // 2  # noqa: E731
+    index = int(pairs(table).sum())
+    rows, cols = int(pairs(table.sum(axis=1)).sum()), int(pairs(table.sum(axis=0)).sum())
+    total = pairs(n)
+    if rows == cols == index or total == 0:  # identical partitions (incl. trivial ones)
+        return 1.0
+    expected = rows * cols / total
+    return (index - expected) / ((rows + cols) / 2 - expected)
+
+
+def calinski_harabasz_score(X, labels):
+    """``(BCSM / (k - 1)) * ((n - k) / WCSM)`` with centroids = cluster means."""
+    X, labels = np.asarray(X, dtype=np.float64), np.asarray(labels)
+    clusters = sorted(set(labels.tolist()))
+    n, k = len(X), len(clusters)
+    ztot = np.mean(X, axis=0)
+    bcsm = wcsm = 0.0
+    for c in clusters:
+        xc = X[labels == c]
+        zc = xc.mean(axis=0)
+        bcsm += np.linalg.norm(zc - ztot) ** 2 * len(xc)
+        for x in xc:
+            wcsm += np.linalg.norm(x - zc) ** 2
+    return 1.0 if wcsm == 0 else (bcsm / (k - 1)) * (n - k) / wcsm
+
+
+def within_cluster_distance(X, labels):
+    """``1/2 * sum_c (1/|c|) * sum_{i<j in c} ||x_i - x_j||^2``, the seed's pairwise loop."""
+    X, labels = np.asarray(X, dtype=np.float64), np.asarray(labels)
+    output = 0.0
+    for c in sorted(set(labels.tolist())):
+        x_c = X[labels == c]
+        this = 0.0
+        for i, xi in enumerate(x_c[:-1]):
+            for xj in x_c[i + 1:]:
+                this += np.linalg.norm(xi - xj) ** 2
+        output += this / len(x_c)
+    return output / 2
