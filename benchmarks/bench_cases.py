@@ -8,11 +8,12 @@ memory of the fast call.  ``setup`` warms the JIT, so compilation is never timed
 from fastnet import bench
 
 CASE_NAMES = [case.name for case in bench.CASES]
+DTYPES = sorted({dtype for case in bench.CASES for dtype in case.dtypes})
 _BY_NAME = {case.name: case for case in bench.CASES}
 
 
 class Cases:
-    params = (CASE_NAMES, ["quick", "full"], ["float64", "float32"])
+    params = (CASE_NAMES, ["quick", "full"], DTYPES)
     param_names = ["case", "scale", "dtype"]
     timeout = 300
 
@@ -44,7 +45,7 @@ PEER_PAIRS = [f"{case.name}:{label}" for case in bench.CASES for label in _other
 class Peers:
     """Peer libraries and baselines (e.g. the BLAS floor) of a case, at the full size."""
 
-    params = (PEER_PAIRS, ["float64", "float32"])
+    params = (PEER_PAIRS, DTYPES)
     param_names = ["case_peer", "dtype"]
 
     def setup(self, pair, dtype):

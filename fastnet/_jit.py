@@ -34,8 +34,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numba  # noqa: E402
 
-__all__ = ["FASTMATH", "REASSOC_FASTMATH", "jit", "parallel_jit", "prange", "limit_threads", "max_threads",
-           "default_threads_per_worker"]
+__all__ = ["FASTMATH", "REASSOC_FASTMATH", "jit", "parallel_jit", "prange", "limit_threads",
+           "max_threads", "default_threads_per_worker"]
 
 #: LLVM fast-math flags: contraction to FMA, reciprocal approximation and no signed
 #: zeros.  Never ``nnan``, ``ninf``, ``afn`` or ``reassoc`` (see the module docstring).

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import nn
+from .reference import cluster as ref_cluster
 from .reference import decomposition as ref_decomposition
 from .reference import nn as ref_nn
 
@@ -179,6 +180,77 @@ CASES += [
          rtol={"float64": 1e-9, "float32": 1e-3}),
     Case("pca_fit", _pca_fast, _pca_reference, _pca_inputs, sizes=(2_000, 20_000),
          baselines=_pca_baselines, rtol={"float64": 1e-8, "float32": 1e-4}),
+]
+
+
+# ---------------------------------------------------------------- clustering cases
+KMEANS_FEATURES, KMEANS_CLUSTERS, KMEANS_ITERATIONS = 64, 10, 50
+
+
+def _kmeans_inputs(size, dtype, rng):
+    centres = rng.normal(0, 3, (KMEANS_CLUSTERS, KMEANS_FEATURES))
+    X = (centres[rng.integers(0, KMEANS_CLUSTERS, size)]
+         + rng.standard_normal((size, KMEANS_FEATURES))).astype(dtype)
+    return X, X[rng.choice(size, KMEANS_CLUSTERS, replace=False)].copy()
+
+
+def _kmeans_fast(X, init):
+    from .cluster import kmeans
+
+    return kmeans(X, KMEANS_CLUSTERS, init=init, max_iter=KMEANS_ITERATIONS, tol=0.0).centers
+
+
+def _kmeans_reference(X, init):
+    return ref_cluster.kmeans(X, KMEANS_CLUSTERS, init=init, max_iter=KMEANS_ITERATIONS,
+                              tol=0.0)[0].astype(X.dtype)
+
+
+def _kmeans_peers():
+    def sklearn_lloyd(X, init):
+        import warnings
+
+        from sklearn.cluster import KMeans
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return KMeans(KMEANS_CLUSTERS, init=init, n_init=1, max_iter=KMEANS_ITERATIONS,
+                          tol=0.0, algorithm="lloyd").fit(X).cluster_centers_
+
+    return {"sklearn KMeans(lloyd)": sklearn_lloyd}
+
+
+def _label_pairs(size, dtype, rng):
+    return rng.integers(0, 10, size), rng.integers(0, 12, size)
+
+
+def _sklearn_metric(name):
+    def peers():
+        import sklearn.metrics
+
+        return {f"sklearn {name}": getattr(sklearn.metrics, name)}
+
+    return peers
+
+
+def _cluster_function(name):
+    def fast(*args):
+        from . import cluster
+
+        return getattr(cluster, name)(*args)
+
+    fast.__name__ = name
+    return fast
+
+
+CASES += [
+    Case("kmeans_lloyd", _kmeans_fast, _kmeans_reference, _kmeans_inputs,
+         _kmeans_peers, sizes=(6_000, 60_000), rtol={"float64": 1e-9, "float32": 1e-4}),
+    Case("adjusted_rand_score", _cluster_function("adjusted_rand_score"),
+         ref_cluster.adjusted_rand_score, _label_pairs, _sklearn_metric("adjusted_rand_score"),
+         sizes=(10_000, 1_000_000), dtypes=("int64",)),
+    Case("homogeneity_score", _cluster_function("homogeneity_score"),
+         ref_cluster.homogeneity_score, _label_pairs, _sklearn_metric("homogeneity_score"),
+         sizes=(10_000, 1_000_000), dtypes=("int64",)),
 ]
 
 

@@ -17,7 +17,8 @@ IDS = [f"{case.name}-{dtype}" for case, dtype in CASE_DTYPES]
 def test_fast_matches_reference(case, dtype):
     args = case.inputs(case.sizes[0], dtype)
     fast = case.fast(*args)
-    assert np.asarray(fast).dtype == np.dtype(dtype)
+    if np.dtype(dtype).kind == "f":  # float inputs keep their dtype
+        assert np.asarray(fast).dtype == np.dtype(dtype)
     if case.name == "log_softmax":  # log-probabilities: absolute error near 0
         assert_allclose(fast, case.reference(*args), rtol=RTOL[np.dtype(dtype)],
                         atol=4 * np.finfo(dtype).eps)
@@ -34,8 +35,9 @@ def test_fast_matches_peers(case, dtype):
     args = case.inputs(case.sizes[0], dtype)
     fast = case.fast(*args)
     for label, peer in case.peers().items():
-        assert_allclose(fast, peer(*args), rtol=RTOL[np.dtype(dtype)] * 10,
-                        atol=4 * np.finfo(dtype).eps, err_msg=label)
+        eps = np.finfo(dtype).eps if np.dtype(dtype).kind == "f" else 1e-15
+        assert_allclose(fast, peer(*args), rtol=RTOL[np.dtype(dtype)] * 10, atol=4 * eps,
+                        err_msg=label)
 
 
 def test_inputs_are_reproducible():

@@ -110,7 +110,8 @@ def _lloyd(X, centers, max_iter, tol_abs, work, previous_labels=None):
                 else previous_labels.copy())
     strict = False
     n_iter = 0
-    for n_iter in range(1, max_iter + 1):
+    while n_iter < max_iter:
+        n_iter += 1
         sums, counts = work.assign(X, centers)
         new = _new_centers(X, centers, sums, counts, work.labels, work.distances)
         if np.array_equal(work.labels, previous):

@@ -30,7 +30,9 @@ def kmeans(X, n_clusters, init="random-partition", n_init=1, max_iter=300, tol=1
         else:
             centers, previous = np.array(init, dtype=np.float64), np.full(n, -1)
         strict = False
-        for n_iter in range(1, max_iter + 1):
+        n_iter = 0
+        while n_iter < max_iter:
+            n_iter += 1
             distances = np.array([np.linalg.norm(X - c, axis=1) ** 2 for c in centers])
             labels = np.argmin(distances, axis=0)
             nearest = distances[labels, np.arange(n)]
