@@ -22,8 +22,9 @@ def _bench(args) -> int:
 
 
 def _demo(args) -> int:
-    # Until the study demos exist, the main job is the benchmark table.
-    return _bench(argparse.Namespace(filter=None, quick=args.quick, repeat=5))
+    # Until the study demos exist, the main job is the benchmark table (quick sizes
+    # unless --full: the full table races slow NumPy twins for several minutes).
+    return _bench(argparse.Namespace(filter=None, quick=not args.full, repeat=5))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,7 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.set_defaults(func=_bench)
 
     demo = sub.add_parser("demo", help="run the main job: the benchmark table")
-    demo.add_argument("--quick", action="store_true", help="small sizes")
+    demo.add_argument("--full", action="store_true",
+                      help="full sizes (minutes) instead of the quick table")
     demo.set_defaults(func=_demo)
     return parser
 

@@ -43,3 +43,18 @@ def test_console_script_installed():
     cmd = [exe] if exe else [sys.executable, "-m", "fastnet.cli"]
     result = subprocess.run([*cmd, "--version"], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == f"fastnet {fastnet.__version__}"
+
+
+def test_demo_runs_the_quick_table(capsys, monkeypatch):
+    from fastnet import bench
+
+    seen = {}
+
+    def fake_run(pattern, quick, repeat):
+        seen.update(pattern=pattern, quick=quick, repeat=repeat)
+        return []
+
+    monkeypatch.setattr(bench, "run", fake_run)
+    assert main(["demo"]) == 0
+    assert seen == {"pattern": None, "quick": True, "repeat": 5}
+    assert main(["demo", "--full"]) == 0 and seen["quick"] is False

@@ -35,9 +35,10 @@ ROW_CHUNK = 256  # rows per partial-sum buffer (fixed: results do not depend on 
 
 # ---------------------------------------------------------------- kernels
 @parallel_jit(reassociate=True)
-def _assign_accumulate(X, centers, labels, distances, sums, counts):
+def _assign_accumulate(X, centers, zero, labels, distances, sums, counts):
     """labels[i] = nearest centre, distances[i] = its squared distance; sums[c] and
-    counts[c] = per-chunk sums and counts of the points of each label."""
+    counts[c] = per-chunk sums and counts of the points of each label.  ``zero`` has
+    X's dtype, so float32 distances are summed in float32 (vectorised, as BLAS would)."""
     n, d = X.shape
     k = centers.shape[0]
     for c in prange(sums.shape[0]):
@@ -47,7 +48,7 @@ def _assign_accumulate(X, centers, labels, distances, sums, counts):
         for i in range(c * ROW_CHUNK, min(n, (c + 1) * ROW_CHUNK)):
             best, best_j = np.inf, 0
             for j in range(k):
-                dist = 0.0
+                dist = zero
                 for t in range(d):
                     diff = X[i, t] - centers[j, t]
                     dist += diff * diff
@@ -86,7 +87,8 @@ class _Workspace:
         self.counts = np.empty((n_chunks, k), dtype=np.int64)
 
     def assign(self, X, centers):
-        _assign_accumulate(X, centers, self.labels, self.distances, self.sums, self.counts)
+        _assign_accumulate(X, centers, X.dtype.type(0), self.labels, self.distances,
+                           self.sums, self.counts)
         return self.sums.sum(axis=0), self.counts.sum(axis=0)
 
 

@@ -56,7 +56,7 @@ def kmeans(X, n_clusters, init="random-partition", n_init=1, max_iter=300, tol=1
         if not strict:
             distances = np.array([np.linalg.norm(X - c, axis=1) ** 2 for c in centers])
             labels = np.argmin(distances, axis=0)
-        inertia = sum(np.linalg.norm(X[i] - centers[labels[i]]) ** 2 for i in range(n))
+        inertia = (np.linalg.norm(X - centers[labels], axis=1) ** 2).sum()
         if best is None or inertia < best[2]:
             best = (centers, labels, inertia, n_iter)
     return best
