@@ -1,5 +1,6 @@
-"""Clustering: k-means and the clustering metrics (Gaussian mixtures to come)."""
+"""Clustering: k-means, Gaussian mixtures and the clustering metrics."""
 
+from .gmm import GaussianMixture, MixtureResult, gaussian_mixture
 from .kmeans import KMeans, KMeansResult, kmeans
 from .metrics import (
     adjusted_rand_score,
@@ -11,6 +12,7 @@ from .metrics import (
     within_cluster_distance,
 )
 
-__all__ = ["kmeans", "KMeans", "KMeansResult", "adjusted_rand_score", "homogeneity_score",
+__all__ = ["kmeans", "KMeans", "KMeansResult", "gaussian_mixture", "GaussianMixture",
+           "MixtureResult", "adjusted_rand_score", "homogeneity_score",
            "calinski_harabasz_score", "within_cluster_distance", "majority_cluster_map",
            "class_log_likelihood", "contingency_matrix"]

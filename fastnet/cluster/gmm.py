@@ -1,0 +1,388 @@
+"""Gaussian mixtures with full covariances, fitted by EM.
+
+Each EM iteration is one compiled pass over the data (fixed row chunks, per-chunk
+buffers merged in a fixed order): per point and component the log-density through
+the precision Cholesky factor, the log-sum-exp responsibilities, and the M-step's
+sufficient statistics ``N_k``, ``sum r (x - s_k)`` and ``sum r (x - s_k)(x - s_k)^T``
+(shifted by the current means ``s_k``, so the covariance update does not cancel).
+The bookkeeping follows scikit-learn's ``GaussianMixture`` (``covariance_type='full'``):
+``N_k`` gets ``10 eps``, ``reg_covar`` is added to the diagonal, ``lower_bound_`` is
+the mean log-likelihood of the last E-step, and from the same initial parameters the
+fitted parameters are scikit-learn's.  Twin: :func:`fastnet.reference.cluster.gaussian_mixture`.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+from sklearn.base import BaseEstimator, ClusterMixin, DensityMixin
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._jit import parallel_jit, prange
+from .._validation import as_2d_float, check_int
+from ..random import rng as make_rng
+from ..random import spawn_sequences
+
+__all__ = ["gaussian_mixture", "GaussianMixture", "MixtureResult"]
+
+ROW_CHUNK = 1024
+LOG_2PI = math.log(2.0 * math.pi)
+INIT_PARAMS = ("kmeans", "random", "random_from_data", "random_rows")
+
+
+# ---------------------------------------------------------------- kernel
+@parallel_jit
+def _em_pass(X, means, prec_chol, log_weights, log_det, shift, counts, first, second,
+             log_norms, log_resp, write_resp):
+    """E-step for every point and the shifted sufficient statistics per chunk."""
+    n, d = X.shape
+    K = means.shape[0]
+    for c in prange(counts.shape[0]):
+        N, S1, S2 = counts[c], first[c], second[c]
+        N[:] = 0.0
+        S1[:] = 0.0
+        S2[:] = 0.0
+        log_prob = np.empty(K)
+        diff = np.empty(d)
+        total = 0.0
+        for i in range(c * ROW_CHUNK, min(n, (c + 1) * ROW_CHUNK)):
+            for k in range(K):
+                for t in range(d):
+                    diff[t] = X[i, t] - means[k, t]
+                squared = 0.0
+                for j in range(d):  # y = (x - mu_k) @ P_k, squared = ||y||^2
+                    y = 0.0
+                    for t in range(d):
+                        y += diff[t] * prec_chol[k, t, j]
+                    squared += y * y
+                log_prob[k] = log_weights[k] + log_det[k] - 0.5 * (d * LOG_2PI + squared)
+            peak = log_prob.max()
+            acc = 0.0
+            for k in range(K):
+                acc += math.exp(log_prob[k] - peak)
+            norm = peak + math.log(acc)
+            total += norm
+            for k in range(K):
+                r = math.exp(log_prob[k] - norm)
+                if write_resp:
+                    log_resp[i, k] = log_prob[k] - norm
+                N[k] += r
+                for t in range(d):
+                    diff[t] = X[i, t] - shift[k, t]
+                    S1[k, t] += r * diff[t]
+                for t in range(d):
+                    rt = r * diff[t]
+                    for u in range(t, d):
+                        S2[k, t, u] += rt * diff[u]
+        log_norms[c] = total
+
+
+# ---------------------------------------------------------------- parameters
+@dataclass
+class MixtureResult:
+    """Fitted parameters of :func:`gaussian_mixture` (scikit-learn's meanings)."""
+
+    weights: np.ndarray
+    means: np.ndarray
+    covariances: np.ndarray
+    precisions_cholesky: np.ndarray
+    lower_bound: float
+    lower_bounds: list
+    n_iter: int
+    converged: bool
+
+    @property
+    def precisions(self):
+        return np.einsum("kij,klj->kil", self.precisions_cholesky, self.precisions_cholesky)
+
+
+def _precision_cholesky(covariances):
+    d = covariances.shape[1]
+    out = np.empty_like(covariances)
+    for k, cov in enumerate(covariances):
+        try:
+            lower = scipy.linalg.cholesky(cov, lower=True)
+        except np.linalg.LinAlgError:
+            raise ValueError(
+                f"component {k} has an ill-defined covariance (not positive definite; it "
+                f"may have collapsed onto too few points): increase reg_covar or use fewer "
+                f"components") from None
+        out[k] = scipy.linalg.solve_triangular(lower, np.eye(d), lower=True).T
+    return out
+
+
+class _Workspace:
+    def __init__(self, n, d, K):
+        n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+        self.counts = np.empty((n_chunks, K))
+        self.first = np.empty((n_chunks, K, d))
+        self.second = np.empty((n_chunks, K, d, d))
+        self.log_norms = np.empty(n_chunks)
+        self.no_resp = np.empty((0, K))
+
+    def e_step(self, X, weights, means, prec_chol, log_resp=None):
+        """Mean log-likelihood and the statistics (N, S1, S2 upper triangle)."""
+        log_det = np.log(np.diagonal(prec_chol, axis1=1, axis2=2)).sum(axis=1)
+        write = log_resp is not None
+        _em_pass(X, means, prec_chol, np.log(weights), log_det, means, self.counts,
+                 self.first, self.second, self.log_norms,
+                 log_resp if write else self.no_resp, write)
+        return (self.log_norms.sum() / X.shape[0], self.counts.sum(axis=0),
+                self.first.sum(axis=0), self.second.sum(axis=0))
+
+
+def _m_step(n, shift, N, S1, S2, reg_covar):
+    nk = N + 10 * np.finfo(np.float64).eps
+    means = (S1 + N[:, None] * shift) / nk[:, None]
+    a = means - shift
+    S2 = np.triu(S2) + np.transpose(np.triu(S2, 1), (0, 2, 1))
+    scatter = (S2 - np.einsum("ki,kj->kij", a, S1) - np.einsum("ki,kj->kij", S1, a)
+               + N[:, None, None] * np.einsum("ki,kj->kij", a, a))
+    covariances = scatter / nk[:, None, None]
+    covariances[:, np.arange(a.shape[1]), np.arange(a.shape[1])] += reg_covar
+    return nk / n, means, covariances
+
+
+def _parameters_from_resp(X, resp, reg_covar):
+    nk = resp.sum(axis=0) + 10 * np.finfo(resp.dtype).eps
+    means = resp.T @ X / nk[:, None]
+    covariances = np.empty((resp.shape[1], X.shape[1], X.shape[1]))
+    for k in range(resp.shape[1]):
+        diff = X - means[k]
+        covariances[k] = (resp[:, k] * diff.T) @ diff / nk[k]
+        covariances[k].flat[:: X.shape[1] + 1] += reg_covar
+    return nk / X.shape[0], means, covariances
+
+
+def _initial_parameters(X, K, init_params, generator, reg_covar):
+    n = X.shape[0]
+    if init_params == "random_rows":  # the seeds' init
+        weights = np.full(K, 1.0 / K)
+        means = X[generator.integers(0, n, K)].copy()
+        covariances = np.repeat(np.cov(X.T).reshape(1, X.shape[1], X.shape[1]), K, axis=0)
+        return weights, means, covariances
+    resp = np.zeros((n, K))
+    if init_params == "kmeans":
+        from .kmeans import kmeans
+
+        labels = kmeans(X, K, n_init=1, seed=generator.integers(2**32)).labels
+        resp[np.arange(n), labels] = 1
+    elif init_params == "random":
+        resp = generator.uniform(size=(n, K))
+        resp /= resp.sum(axis=1)[:, None]
+    else:  # random_from_data
+        resp[generator.choice(n, K, replace=False), np.arange(K)] = 1
+    return _parameters_from_resp(X, resp, reg_covar)
+
+
+def _check_inits(weights_init, means_init, precisions_init, K, d):
+    checked = []
+    for value, name, shape in ((weights_init, "weights_init", (K,)),
+                               (means_init, "means_init", (K, d)),
+                               (precisions_init, "precisions_init", (K, d, d))):
+        if value is None:
+            checked.append(None)
+            continue
+        arr = np.array(value, dtype=np.float64)
+        if arr.shape != shape or not np.isfinite(arr).all():
+            raise ValueError(f"{name} must be a finite array of shape {shape}; "
+                             f"got shape {arr.shape}")
+        checked.append(arr)
+    weights, means, precisions = checked
+    if weights is not None and (np.any(weights < 0) or not np.isclose(weights.sum(), 1.0)):
+        raise ValueError("weights_init must be non-negative and sum to 1")
+    if precisions is not None:
+        for k, p in enumerate(precisions):
+            if not np.allclose(p, p.T) or np.linalg.eigvalsh(p).min() <= 0:
+                raise ValueError(f"precisions_init[{k}] must be symmetric positive definite")
+    return weights, means, precisions
+
+
+def gaussian_mixture(X, n_components, *, tol=1e-3, reg_covar=1e-6, max_iter=100, n_init=1,
+                     init_params="random_rows", weights_init=None, means_init=None,
+                     precisions_init=None, seed=None, verbose=False) -> MixtureResult:
+    """Fit a full-covariance Gaussian mixture by EM; the best of ``n_init`` starts
+    (highest ``lower_bound``) is returned.
+
+    Parameters
+    ----------
+    X : array_like (n, d), finite
+    n_components : int in [1, n]
+    tol : float >= 0; stop when the mean log-likelihood changes by less than ``tol``
+    reg_covar : float >= 0, added to every covariance diagonal
+    max_iter, n_init : int >= 1
+    init_params : 'random_rows' (the seeds': weights 1/K, means K random rows, every
+        covariance cov(X)), 'kmeans', 'random' or 'random_from_data' (scikit-learn's)
+    weights_init, means_init, precisions_init : optional starting parameters; each
+        replaces the corresponding part of the ``init_params`` start
+    seed : int, SeedSequence or None (start i uses child seed i)
+    verbose : bool, print the lower bound per iteration
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastnet.cluster import gaussian_mixture
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.vstack([rng.normal(-5, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
+    >>> fit = gaussian_mixture(X, 2, seed=0)
+    >>> np.round(np.sort(fit.means[:, 0]))
+    array([-5.,  5.])
+    """
+    X = as_2d_float(X, "X", dtype=np.float64)
+    n, d = X.shape
+    K = check_int(n_components, "n_components", minimum=1, maximum=n)
+    max_iter = check_int(max_iter, "max_iter", minimum=1)
+    n_init = check_int(n_init, "n_init", minimum=1)
+    for value, name in ((tol, "tol"), (reg_covar, "reg_covar")):
+        if isinstance(value, bool) or not isinstance(value, int | float | np.floating) or not (
+                np.isfinite(value) and value >= 0):
+            raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
+    if init_params not in INIT_PARAMS:
+        raise ValueError(f"init_params must be one of {INIT_PARAMS}; got {init_params!r}")
+    inits = _check_inits(weights_init, means_init, precisions_init, K, d)
+    work = _Workspace(n, d, K)
+    best = None
+    for start_seed in spawn_sequences(seed, n_init):
+        result = _fit_one(X, K, init_params, make_rng(start_seed), inits, tol, reg_covar,
+                          max_iter, work, verbose)
+        if best is None or result.lower_bound > best.lower_bound:
+            best = result
+    if not best.converged:
+        warnings.warn(f"EM did not converge in max_iter={max_iter} iterations (tol={tol}); "
+                      f"raise max_iter or tol", ConvergenceWarning, stacklevel=2)
+    return best
+
+
+def _fit_one(X, K, init_params, generator, inits, tol, reg_covar, max_iter, work, verbose):
+    n = X.shape[0]
+    weights_init, means_init, precisions_init = inits
+    if all(v is not None for v in inits):
+        weights, means, covariances = weights_init, means_init, np.linalg.inv(precisions_init)
+    else:
+        weights, means, covariances = _initial_parameters(X, K, init_params, generator,
+                                                          reg_covar)
+        weights = weights if weights_init is None else weights_init
+        means = means if means_init is None else means_init
+    if precisions_init is not None:  # as scikit-learn: the Cholesky factor of the precision
+        prec_chol = np.array([scipy.linalg.cholesky(p, lower=True) for p in precisions_init])
+    else:
+        prec_chol = _precision_cholesky(covariances)
+    lower_bound, bounds, converged, n_iter = -np.inf, [], False, 0
+    while n_iter < max_iter:
+        n_iter += 1
+        previous = lower_bound
+        lower_bound, N, S1, S2 = work.e_step(X, weights, means, prec_chol)
+        weights, means, covariances = _m_step(n, means, N, S1, S2, reg_covar)
+        prec_chol = _precision_cholesky(covariances)
+        bounds.append(lower_bound)
+        if verbose:
+            print(f"gaussian_mixture: iteration {n_iter}  lower bound {lower_bound:.10g}")
+        if abs(lower_bound - previous) < tol:
+            converged = True
+            break
+    return MixtureResult(weights, means, covariances, prec_chol, float(lower_bound), bounds,
+                         n_iter, converged)
+
+
+def _log_resp(X, weights, means, prec_chol):
+    work = _Workspace(X.shape[0], X.shape[1], means.shape[0])
+    log_resp = np.empty((X.shape[0], means.shape[0]))
+    work.e_step(X, weights, means, prec_chol, log_resp)
+    return log_resp, work
+
+
+# ---------------------------------------------------------------- estimator
+class GaussianMixture(DensityMixin, ClusterMixin, BaseEstimator):
+    """Full-covariance Gaussian mixture with scikit-learn's constructor and attributes.
+
+    ``covariance_type`` must be 'full'.  Attributes: ``weights_``, ``means_``,
+    ``covariances_``, ``precisions_``, ``precisions_cholesky_``, ``converged_``,
+    ``n_iter_``, ``lower_bound_``, ``lower_bounds_``.
+
+    >>> import numpy as np
+    >>> from fastnet.cluster import GaussianMixture
+    >>> X = np.random.default_rng(0).normal(size=(200, 2))
+    >>> GaussianMixture(2, random_state=0).fit(X).means_.shape
+    (2, 2)
+    """
+
+    def __init__(self, n_components=1, *, covariance_type="full", tol=1e-3, reg_covar=1e-6,
+                 max_iter=100, n_init=1, init_params="kmeans", weights_init=None,
+                 means_init=None, precisions_init=None, random_state=None, verbose=0):
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.precisions_init = precisions_init
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def fit(self, X, y=None):
+        self.fit_predict(X)
+        return self
+
+    def fit_predict(self, X, y=None):
+        if self.covariance_type != "full":
+            raise ValueError(f"covariance_type must be 'full' (the only one implemented); "
+                             f"got {self.covariance_type!r}")
+        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
+        if X.shape[0] < self.n_components:
+            raise ValueError(f"Expected n_samples >= n_components but got "
+                             f"n_components = {self.n_components}, n_samples = {X.shape[0]}")
+        fit = gaussian_mixture(
+            X, self.n_components, tol=self.tol, reg_covar=self.reg_covar,
+            max_iter=self.max_iter, n_init=self.n_init, init_params=self.init_params,
+            weights_init=self.weights_init, means_init=self.means_init,
+            precisions_init=self.precisions_init, seed=self.random_state,
+            verbose=bool(self.verbose))
+        self.weights_, self.means_, self.covariances_ = fit.weights, fit.means, fit.covariances
+        self.precisions_cholesky_, self.precisions_ = fit.precisions_cholesky, fit.precisions
+        self.converged_, self.n_iter_ = fit.converged, fit.n_iter
+        self.lower_bound_, self.lower_bounds_ = fit.lower_bound, fit.lower_bounds
+        return self.predict(X)
+
+    def _log_resp(self, X):
+        check_is_fitted(self, "means_")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return _log_resp(X, self.weights_, self.means_, self.precisions_cholesky_)
+
+    def predict_proba(self, X):
+        return np.exp(self._log_resp(X)[0])
+
+    def predict(self, X):
+        return np.argmax(self._log_resp(X)[0], axis=1)
+
+    def score_samples(self, X):
+        """Log-likelihood of each sample under the mixture."""
+        check_is_fitted(self, "means_")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        log_det = np.log(np.diagonal(self.precisions_cholesky_, axis1=1, axis2=2)).sum(axis=1)
+        y = np.einsum("ni,kij->nkj", X, self.precisions_cholesky_) - np.einsum(
+            "ki,kij->kj", self.means_, self.precisions_cholesky_)[None]
+        log_prob = -0.5 * (X.shape[1] * LOG_2PI + (y * y).sum(axis=2)) + log_det
+        weighted = log_prob + np.log(self.weights_)
+        peak = weighted.max(axis=1, keepdims=True)
+        return (peak + np.log(np.exp(weighted - peak).sum(axis=1, keepdims=True)))[:, 0]
+
+    def score(self, X, y=None):
+        return float(self.score_samples(X).mean())
+
+    def _n_parameters(self):
+        K, d = self.means_.shape
+        return int(K * d * (d + 1) / 2 + K * d + K - 1)
+
+    def bic(self, X):
+        return -2 * self.score(X) * X.shape[0] + self._n_parameters() * np.log(X.shape[0])
+
+    def aic(self, X):
+        return -2 * self.score(X) * X.shape[0] + 2 * self._n_parameters()
