@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
-from sklearn.base import BaseEstimator, ClusterMixin, DensityMixin
+from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -297,7 +297,7 @@ def _log_resp(X, weights, means, prec_chol):
 
 
 # ---------------------------------------------------------------- estimator
-class GaussianMixture(DensityMixin, ClusterMixin, BaseEstimator):
+class GaussianMixture(DensityMixin, BaseEstimator):
     """Full-covariance Gaussian mixture with scikit-learn's constructor and attributes.
 
     ``covariance_type`` must be 'full'.  Attributes: ``weights_``, ``means_``,

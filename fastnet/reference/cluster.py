@@ -130,3 +130,36 @@ def within_cluster_distance(X, labels):
                 this += np.linalg.norm(xi - xj) ** 2
         output += this / len(x_c)
     return output / 2
+
+
+def gaussian_mixture(X, weights, means, covariances, n_iter, reg_covar=1e-6):
+    """``n_iter`` EM steps from the given parameters, as the specification reads.
+
+    E-step: ``r_ik = pi_k N(x_i | mu_k, Sigma_k) / sum_j pi_j N(x_i | mu_j, Sigma_j)`` in
+    the log domain; M-step: ``pi_k = mean_i r_ik`` (with scikit-learn's 10 eps in
+    ``N_k``), ``mu_k`` the weighted mean, ``Sigma_k`` the weighted covariance
+    (bias=True) + ``reg_covar`` on the diagonal.  Returns (weights, means,
+    covariances, mean log-likelihood of each E-step).
+    """
+    from scipy.special import logsumexp
+    from scipy.stats import multivariate_normal
+
+    X = np.asarray(X, dtype=np.float64)
+    weights, means, covariances = (np.array(a, dtype=np.float64)
+                                   for a in (weights, means, covariances))
+    bounds = []
+    for _ in range(n_iter):
+        log_weighted = np.column_stack([
+            np.log(weights[k]) + multivariate_normal(means[k], covariances[k]).logpdf(X)
+            for k in range(len(weights))])
+        log_norm = logsumexp(log_weighted, axis=1)
+        bounds.append(log_norm.mean())
+        resp = np.exp(log_weighted - log_norm[:, None])
+        nk = resp.sum(axis=0) + 10 * np.finfo(np.float64).eps
+        weights = nk / len(X)
+        for k in range(len(weights)):
+            means[k] = (X * resp[:, [k]]).sum(axis=0) / nk[k]
+            diff = X - means[k]
+            covariances[k] = (resp[:, k] * diff.T) @ diff / nk[k]
+            covariances[k] += reg_covar * np.eye(X.shape[1])
+    return weights, means, covariances, np.array(bounds)

@@ -1,0 +1,153 @@
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numpy as np
+import pytest
+from conftest import assert_passes_estimator_checks
+from numpy.testing import assert_allclose
+
+from fastnet.cluster import GaussianMixture, gaussian_mixture
+from fastnet.reference import cluster as ref
+
+
+@pytest.fixture
+def data(rng):
+    blobs = [rng.normal(m, 1 + abs(m) / 5, (200, 5)) for m in (-4, 0, 4)]
+    return np.vstack(blobs) @ rng.standard_normal((5, 5))
+
+
+@pytest.fixture
+def start(data, rng):
+    weights = np.full(3, 1 / 3)
+    means = data[rng.choice(len(data), 3, replace=False)]
+    precisions = np.repeat(np.linalg.inv(np.cov(data.T))[None], 3, axis=0)
+    return weights, means, precisions
+
+
+def _sklearn(data, start, **kwargs):
+    from sklearn.mixture import GaussianMixture as SkGaussianMixture
+
+    weights, means, precisions = start
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return SkGaussianMixture(3, weights_init=weights, means_init=means,
+                                 precisions_init=precisions, **kwargs).fit(data)
+
+
+def _ours(data, start, **kwargs):
+    weights, means, precisions = start
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return GaussianMixture(3, weights_init=weights, means_init=means,
+                               precisions_init=precisions, **kwargs).fit(data)
+
+
+@pytest.mark.parametrize("tol", [0.0, 1e-3])
+def test_same_start_gives_scikit_learn_parameters(data, start, tol):
+    theirs, ours = _sklearn(data, start, max_iter=20, tol=tol), _ours(data, start,
+                                                                     max_iter=20, tol=tol)
+    assert ours.n_iter_ == theirs.n_iter_ and ours.converged_ == theirs.converged_
+    for name in ("weights_", "means_", "covariances_", "precisions_",
+                 "precisions_cholesky_"):
+        assert_allclose(getattr(ours, name), getattr(theirs, name), rtol=1e-7, atol=1e-10,
+                        err_msg=name)
+    assert_allclose(ours.lower_bound_, theirs.lower_bound_, rtol=1e-7)
+    assert_allclose(ours.predict_proba(data), theirs.predict_proba(data), atol=1e-9)
+    assert_allclose(ours.score_samples(data), theirs.score_samples(data), rtol=1e-9)
+    assert_allclose([ours.bic(data), ours.aic(data)], [theirs.bic(data), theirs.aic(data)],
+                    rtol=1e-9)
+    np.testing.assert_array_equal(ours.predict(data), theirs.predict(data))
+
+
+def test_matches_twin_and_likelihood_never_decreases(data, start):
+    weights, means, precisions = start
+    covariances = np.linalg.inv(precisions)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tol=0: never "converges"
+        fit = gaussian_mixture(data, 3, weights_init=weights, means_init=means,
+                               precisions_init=precisions, max_iter=30, tol=0.0)
+    w, m, c, bounds = ref.gaussian_mixture(data, weights, means, covariances, 30)
+    assert_allclose(fit.weights, w, rtol=1e-9)
+    assert_allclose(fit.means, m, rtol=1e-9, atol=1e-12)
+    assert_allclose(fit.covariances, c, rtol=1e-9, atol=1e-12)
+    assert_allclose(fit.lower_bounds, bounds, rtol=1e-10)
+    assert np.all(np.diff(fit.lower_bounds) >= -1e-12)
+
+
+@pytest.mark.parametrize("init_params", ["random_rows", "kmeans", "random", "random_from_data"])
+def test_every_init_fits(data, init_params):
+    fit = gaussian_mixture(data, 3, init_params=init_params, seed=1, max_iter=200)
+    assert fit.converged and np.isclose(fit.weights.sum(), 1.0)
+    again = gaussian_mixture(data, 3, init_params=init_params, seed=1, max_iter=200)
+    np.testing.assert_array_equal(fit.means, again.means)
+
+
+def test_seeds_init_rule(data):
+    with pytest.warns(Warning, match="EM did not converge in max_iter=1"):
+        fit = gaussian_mixture(data, 3, init_params="random_rows", seed=4, max_iter=1)
+    rng = np.random.default_rng(np.random.SeedSequence(4).spawn(1)[0])
+    rows = rng.integers(0, len(data), 3)
+    w, m, c, _ = ref.gaussian_mixture(data, np.full(3, 1 / 3), data[rows],
+                                      np.repeat(np.cov(data.T)[None], 3, axis=0), 1)
+    assert_allclose(fit.means, m, rtol=1e-9)
+    assert_allclose(fit.covariances, c, rtol=1e-9)
+
+
+def test_identical_for_any_number_of_threads():
+    code = textwrap.dedent("""
+        import numpy as np
+        from fastnet.cluster import gaussian_mixture
+        X = np.random.default_rng(0).standard_normal((5000, 3))
+        fit = gaussian_mixture(X, 4, seed=2, max_iter=15, tol=0.0)
+        print(repr(fit.lower_bound), repr(fit.means.sum()), repr(fit.covariances.sum()))
+    """)
+    outputs = []
+    for threads in ("1", "2"):
+        env = {**__import__("os").environ, "NUMBA_NUM_THREADS": threads,
+               "PYTHONWARNINGS": "ignore"}
+        outputs.append(subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                                      capture_output=True, text=True).stdout)
+    assert outputs[0] == outputs[1]
+
+
+def test_scikit_learn_estimator_checks():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert_passes_estimator_checks(GaussianMixture(2, random_state=0))
+
+
+def test_bad_input(data, start):
+    with pytest.raises(ValueError, match="n_components must be >= 1"):
+        gaussian_mixture(data, 0)
+    with pytest.raises(ValueError, match="n_components must be <= 600"):
+        gaussian_mixture(data, 601)
+    with pytest.raises(ValueError, match="X must contain only finite values"):
+        gaussian_mixture(np.where(data > 3, np.inf, data), 2)
+    with pytest.raises(ValueError, match="X must be 2-D"):
+        gaussian_mixture(data[:, 0], 2)
+    with pytest.raises(ValueError, match="init_params must be one of"):
+        gaussian_mixture(data, 2, init_params="k-means++")
+    with pytest.raises(ValueError, match="reg_covar must be a finite number >= 0"):
+        gaussian_mixture(data, 2, reg_covar=-1.0)
+    with pytest.raises(ValueError, match=r"means_init must be a finite array of shape \(3, 5\)"):
+        gaussian_mixture(data, 3, means_init=np.zeros((2, 5)))
+    with pytest.raises(ValueError, match="weights_init must be non-negative and sum to 1"):
+        gaussian_mixture(data, 3, weights_init=[0.5, 0.5, 0.5])
+    with pytest.raises(ValueError, match=r"precisions_init\[0\] must be symmetric positive"):
+        gaussian_mixture(data, 3, precisions_init=-np.repeat(np.eye(5)[None], 3, axis=0))
+    with pytest.raises(ValueError, match="covariance_type must be 'full'"):
+        GaussianMixture(2, covariance_type="diag").fit(data)
+    model = GaussianMixture(2, random_state=0).fit(data)
+    with pytest.raises(ValueError, match="X has 4 features, but GaussianMixture is expecting 5"):
+        model.predict(data[:, :4])
+
+
+def test_collapse_names_the_component():
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.normal(size=100), np.full(100, 3.0)])  # no variance in column 1
+    with pytest.raises(ValueError, match=r"component [01] has an ill-defined covariance"):
+        gaussian_mixture(X, 2, reg_covar=0.0, means_init=[[-1.0, 3.0], [1.0, 3.0]],
+                         weights_init=[0.5, 0.5],
+                         precisions_init=np.repeat(np.eye(2)[None], 2, axis=0))
