@@ -219,6 +219,51 @@ def _kmeans_peers():
     return {"sklearn KMeans(lloyd)": sklearn_lloyd}
 
 
+GMM_FEATURES, GMM_COMPONENTS, GMM_ITERATIONS = 5, 10, 20
+
+
+def _gmm_inputs(size, dtype, rng):
+    centres = rng.normal(0, 4, (GMM_COMPONENTS, GMM_FEATURES))
+    X = centres[rng.integers(0, GMM_COMPONENTS, size)] + rng.standard_normal(
+        (size, GMM_FEATURES))
+    weights = np.full(GMM_COMPONENTS, 1.0 / GMM_COMPONENTS)
+    means = X[rng.choice(size, GMM_COMPONENTS, replace=False)].copy()
+    precisions = np.repeat(np.linalg.inv(np.cov(X.T))[None], GMM_COMPONENTS, axis=0)
+    return X.astype(dtype), weights, means, precisions
+
+
+def _quietly(fit):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tol=0 never "converges"
+        return fit()
+
+
+def _gmm_fast(X, weights, means, precisions):
+    from .cluster import GaussianMixture
+
+    model = GaussianMixture(GMM_COMPONENTS, weights_init=weights, means_init=means,
+                            precisions_init=precisions, max_iter=GMM_ITERATIONS, tol=0.0)
+    return _quietly(lambda: model.fit(X)).means_
+
+
+def _gmm_reference(X, weights, means, precisions):
+    return ref_cluster.gaussian_mixture(X, weights, means, np.linalg.inv(precisions),
+                                        GMM_ITERATIONS)[1]
+
+
+def _gmm_peers():
+    def sklearn_gmm(X, weights, means, precisions):
+        from sklearn.mixture import GaussianMixture
+
+        model = GaussianMixture(GMM_COMPONENTS, weights_init=weights, means_init=means,
+                                precisions_init=precisions, max_iter=GMM_ITERATIONS, tol=0.0)
+        return _quietly(lambda: model.fit(X)).means_
+
+    return {"sklearn GaussianMixture": sklearn_gmm}
+
+
 def _label_pairs(size, dtype, rng):
     return rng.integers(0, 10, size), rng.integers(0, 12, size)
 
@@ -245,6 +290,8 @@ def _cluster_function(name):
 CASES += [
     Case("kmeans_lloyd", _kmeans_fast, _kmeans_reference, _kmeans_inputs,
          _kmeans_peers, sizes=(6_000, 60_000), rtol={"float64": 1e-9, "float32": 1e-4}),
+    Case("gaussian_mixture", _gmm_fast, _gmm_reference, _gmm_inputs, _gmm_peers,
+         sizes=(10_000, 100_000), dtypes=("float64",), rtol={"float64": 1e-8}),
     Case("adjusted_rand_score", _cluster_function("adjusted_rand_score"),
          ref_cluster.adjusted_rand_score, _label_pairs, _sklearn_metric("adjusted_rand_score"),
          sizes=(10_000, 1_000_000), dtypes=("int64",)),

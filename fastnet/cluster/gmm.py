@@ -4,7 +4,7 @@ Each EM iteration is one compiled pass over the data (fixed row chunks, per-chun
 buffers merged in a fixed order): per point and component the log-density through
 the precision Cholesky factor, the log-sum-exp responsibilities, and the M-step's
 sufficient statistics ``N_k``, ``sum r (x - s_k)`` and ``sum r (x - s_k)(x - s_k)^T``
-(shifted by the current means ``s_k``, so the covariance update does not cancel).
+centred at the current means ``s_k`` (so the covariance update does not cancel).
 The bookkeeping follows scikit-learn's ``GaussianMixture`` (``covariance_type='full'``):
 ``N_k`` gets ``10 eps``, ``reg_covar`` is added to the diagonal, ``lower_bound_`` is
 the mean log-likelihood of the last E-step, and from the same initial parameters the
@@ -30,16 +30,21 @@ from ..random import spawn_sequences
 
 __all__ = ["gaussian_mixture", "GaussianMixture", "MixtureResult"]
 
-ROW_CHUNK = 1024
+ROW_CHUNK = 1024  # rows per statistics buffer (fixed: results do not depend on threads)
+BLOCK = 64  # rows per SIMD block inside a chunk
 LOG_2PI = math.log(2.0 * math.pi)
 INIT_PARAMS = ("kmeans", "random", "random_from_data", "random_rows")
 
 
 # ---------------------------------------------------------------- kernel
-@parallel_jit
-def _em_pass(X, means, prec_chol, log_weights, log_det, shift, counts, first, second,
-             log_norms, log_resp, write_resp):
-    """E-step for every point and the shifted sufficient statistics per chunk."""
+@parallel_jit(reassociate=True)
+def _em_pass(X, means, prec_chol, log_weights, log_det, counts, first, second, log_norms,
+             log_resp, write_resp):
+    """E-step for every point, and per chunk the sufficient statistics centred at the
+    current means: N_k, sum r (x - mu_k), sum r (x - mu_k)(x - mu_k)^T (upper part).
+
+    Rows are processed in blocks of BLOCK with the row index innermost, so every loop
+    over a block is a SIMD loop (the statistics are sums: reassociation is allowed)."""
     n, d = X.shape
     K = means.shape[0]
     for c in prange(counts.shape[0]):
@@ -47,38 +52,72 @@ def _em_pass(X, means, prec_chol, log_weights, log_det, shift, counts, first, se
         N[:] = 0.0
         S1[:] = 0.0
         S2[:] = 0.0
-        log_prob = np.empty(K)
-        diff = np.empty(d)
+        centred = np.empty((K, d, BLOCK))
+        log_prob = np.empty((K, BLOCK))
+        resp = np.empty((K, BLOCK))
+        y = np.empty(BLOCK)
+        peak = np.empty(BLOCK)
+        acc = np.empty(BLOCK)
         total = 0.0
-        for i in range(c * ROW_CHUNK, min(n, (c + 1) * ROW_CHUNK)):
+        chunk_end = min(n, (c + 1) * ROW_CHUNK)
+        for b0 in range(c * ROW_CHUNK, chunk_end, BLOCK):
+            m = min(BLOCK, chunk_end - b0)
             for k in range(K):
                 for t in range(d):
-                    diff[t] = X[i, t] - means[k, t]
-                squared = 0.0
-                for j in range(d):  # y = (x - mu_k) @ P_k, squared = ||y||^2
-                    y = 0.0
+                    mu = means[k, t]
+                    for r in range(m):
+                        centred[k, t, r] = X[b0 + r, t] - mu
+                lp = log_prob[k]
+                lp[:m] = 0.0
+                for j in range(d):  # y = (x - mu_k) @ P_k, lp = ||y||^2
+                    y[:m] = 0.0
                     for t in range(d):
-                        y += diff[t] * prec_chol[k, t, j]
-                    squared += y * y
-                log_prob[k] = log_weights[k] + log_det[k] - 0.5 * (d * LOG_2PI + squared)
-            peak = log_prob.max()
-            acc = 0.0
+                        p = prec_chol[k, t, j]
+                        for r in range(m):
+                            y[r] += centred[k, t, r] * p
+                    for r in range(m):
+                        lp[r] += y[r] * y[r]
+                const = log_weights[k] + log_det[k] - 0.5 * d * LOG_2PI
+                for r in range(m):
+                    lp[r] = const - 0.5 * lp[r]
+            peak[:m] = -np.inf
             for k in range(K):
-                acc += math.exp(log_prob[k] - peak)
-            norm = peak + math.log(acc)
-            total += norm
+                for r in range(m):
+                    peak[r] = max(peak[r], log_prob[k, r])
+            acc[:m] = 0.0
             for k in range(K):
-                r = math.exp(log_prob[k] - norm)
+                for r in range(m):
+                    # a responsibility below e^-300 changes no statistic by more than
+                    # 1e-280 relative (the 10 eps in N_k dominate); dropping it keeps
+                    # r * x * x out of subnormal numbers, which are 100x slower
+                    gap = log_prob[k, r] - peak[r]
+                    resp[k, r] = math.exp(gap) if gap > -300.0 else 0.0
+                    acc[r] += resp[k, r]
+            for r in range(m):
+                norm = peak[r] + math.log(acc[r])
+                total += norm
+                peak[r] = norm
+                acc[r] = 1.0 / acc[r]
+            for k in range(K):
+                for r in range(m):
+                    resp[k, r] *= acc[r]
                 if write_resp:
-                    log_resp[i, k] = log_prob[k] - norm
-                N[k] += r
+                    for r in range(m):
+                        log_resp[b0 + r, k] = log_prob[k, r] - peak[r]
+                weight = 0.0
+                for r in range(m):
+                    weight += resp[k, r]
+                N[k] += weight
                 for t in range(d):
-                    diff[t] = X[i, t] - shift[k, t]
-                    S1[k, t] += r * diff[t]
-                for t in range(d):
-                    rt = r * diff[t]
+                    s1 = 0.0
+                    for r in range(m):
+                        s1 += resp[k, r] * centred[k, t, r]
+                    S1[k, t] += s1
                     for u in range(t, d):
-                        S2[k, t, u] += rt * diff[u]
+                        s2 = 0.0
+                        for r in range(m):
+                            s2 += resp[k, r] * centred[k, t, r] * centred[k, u, r]
+                        S2[k, t, u] += s2
         log_norms[c] = total
 
 
@@ -129,9 +168,8 @@ class _Workspace:
         """Mean log-likelihood and the statistics (N, S1, S2 upper triangle)."""
         log_det = np.log(np.diagonal(prec_chol, axis1=1, axis2=2)).sum(axis=1)
         write = log_resp is not None
-        _em_pass(X, means, prec_chol, np.log(weights), log_det, means, self.counts,
-                 self.first, self.second, self.log_norms,
-                 log_resp if write else self.no_resp, write)
+        _em_pass(X, means, prec_chol, np.log(weights), log_det, self.counts, self.first,
+                 self.second, self.log_norms, log_resp if write else self.no_resp, write)
         return (self.log_norms.sum() / X.shape[0], self.counts.sum(axis=0),
                 self.first.sum(axis=0), self.second.sum(axis=0))
 
