@@ -41,3 +41,15 @@ def assert_passes_estimator_checks(estimator):
               if r["status"] == "failed"]
     skipped = {r["check_name"] for r in results if r["status"] == "skipped"}
     assert len(results) > 40 and failed == [] and skipped <= {"check_array_api_input"}
+
+
+def output_with_threads(code, n_threads):
+    """Standard output of ``code`` run in a fresh interpreter with NUMBA_NUM_THREADS set."""
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    env = {**os.environ, "NUMBA_NUM_THREADS": str(n_threads), "PYTHONWARNINGS": "ignore"}
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, check=True,
+                          capture_output=True, text=True).stdout

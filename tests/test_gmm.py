@@ -1,11 +1,8 @@
-import subprocess
-import sys
-import textwrap
 import warnings
 
 import numpy as np
 import pytest
-from conftest import assert_passes_estimator_checks
+from conftest import assert_passes_estimator_checks, output_with_threads
 from numpy.testing import assert_allclose
 
 from fastnet.cluster import GaussianMixture, gaussian_mixture
@@ -96,20 +93,14 @@ def test_seeds_init_rule(data):
 
 
 def test_identical_for_any_number_of_threads():
-    code = textwrap.dedent("""
+    code = """
         import numpy as np
         from fastnet.cluster import gaussian_mixture
         X = np.random.default_rng(0).standard_normal((5000, 3))
         fit = gaussian_mixture(X, 4, seed=2, max_iter=15, tol=0.0)
         print(repr(fit.lower_bound), repr(fit.means.sum()), repr(fit.covariances.sum()))
-    """)
-    outputs = []
-    for threads in ("1", "2"):
-        env = {**__import__("os").environ, "NUMBA_NUM_THREADS": threads,
-               "PYTHONWARNINGS": "ignore"}
-        outputs.append(subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                                      capture_output=True, text=True).stdout)
-    assert outputs[0] == outputs[1]
+    """
+    assert output_with_threads(code, 1) == output_with_threads(code, 2)
 
 
 def test_scikit_learn_estimator_checks():

@@ -1,11 +1,8 @@
-import subprocess
-import sys
-import textwrap
 import warnings
 
 import numpy as np
 import pytest
-from conftest import assert_passes_estimator_checks
+from conftest import assert_passes_estimator_checks, output_with_threads
 from numpy.testing import assert_allclose, assert_array_equal
 
 from fastnet.cluster import KMeans, kmeans
@@ -77,20 +74,15 @@ def test_empty_cluster_takes_the_farthest_point():
     assert_allclose(result.centers, centers)
 
 
-def test_identical_for_any_number_of_threads(tmp_path):
-    code = textwrap.dedent("""
+def test_identical_for_any_number_of_threads():
+    code = """
         import numpy as np
         from fastnet.cluster import kmeans
         X = np.random.default_rng(0).standard_normal((5000, 3))
         r = kmeans(X, 7, n_init=2, seed=11)
         print(repr(r.inertia), r.labels[:50].tolist(), repr(r.centers.sum()))
-    """)
-    outputs = []
-    for threads in ("1", "2"):
-        env = {**__import__("os").environ, "NUMBA_NUM_THREADS": threads}
-        outputs.append(subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                                      capture_output=True, text=True).stdout)
-    assert outputs[0] == outputs[1]
+    """
+    assert output_with_threads(code, 1) == output_with_threads(code, 2)
 
 
 def test_float32_and_estimator(blobs):

@@ -267,7 +267,7 @@ def gaussian_mixture(X, n_components, *, tol=1e-3, reg_covar=1e-6, max_iter=100,
     >>> from fastnet.cluster import gaussian_mixture
     >>> rng = np.random.default_rng(0)
     >>> X = np.vstack([rng.normal(-5, 1, (100, 2)), rng.normal(5, 1, (100, 2))])
-    >>> fit = gaussian_mixture(X, 2, seed=0)
+    >>> fit = gaussian_mixture(X, 2, init_params="kmeans", seed=0)
     >>> np.round(np.sort(fit.means[:, 0]))
     array([-5.,  5.])
     """

@@ -25,22 +25,9 @@ ROW_CHUNK = 512  # rows per partial sum; fixed, so sums are the same for any thr
 
 # ---------------------------------------------------------------- kernels
 @parallel_jit
-def _column_partial_sums(X, center, partial):
-    """partial[c, j] = sum over the rows of chunk c of (X[i, j] - center[j])."""
-    n_chunks = partial.shape[0]
-    for c in prange(n_chunks):
-        start = c * ROW_CHUNK
-        stop = min(X.shape[0], start + ROW_CHUNK)
-        for j in range(X.shape[1]):
-            partial[c, j] = 0.0
-        for i in range(start, stop):
-            for j in range(X.shape[1]):
-                partial[c, j] += X[i, j] - center[j]
-
-
-@parallel_jit
-def _column_partial_squares(X, center, partial):
-    """partial[c, j] = sum over the rows of chunk c of (X[i, j] - center[j])^2."""
+def _column_partial_moments(X, center, squared, partial):
+    """partial[c, j] = sum over the rows of chunk c of (X[i, j] - center[j]), or of its
+    square when ``squared``."""
     n_chunks = partial.shape[0]
     for c in prange(n_chunks):
         start = c * ROW_CHUNK
@@ -50,7 +37,7 @@ def _column_partial_squares(X, center, partial):
         for i in range(start, stop):
             for j in range(X.shape[1]):
                 d = X[i, j] - center[j]
-                partial[c, j] += d * d
+                partial[c, j] += d * d if squared else d
 
 
 @parallel_jit
@@ -78,7 +65,7 @@ def column_means(X):
     """Column means in float64 (one compiled pass over fixed row chunks)."""
     X = as_2d_float(X, "X")
     partial = np.empty((_n_chunks(X.shape[0]), X.shape[1]))
-    _column_partial_sums(X, np.zeros(X.shape[1], dtype=X.dtype), partial)
+    _column_partial_moments(X, np.zeros(X.shape[1], dtype=X.dtype), False, partial)
     return partial.sum(axis=0) / X.shape[0]
 
 
@@ -91,7 +78,7 @@ def column_stats(X):
     n, m = X.shape
     mean = column_means(X)
     partial = np.empty((_n_chunks(n), m))
-    _column_partial_squares(X, mean.astype(X.dtype), partial)
+    _column_partial_moments(X, mean.astype(X.dtype), True, partial)
     # the mean in X's dtype is the one subtracted; correct for its rounding (float32)
     shift = mean.astype(X.dtype).astype(np.float64) - mean
     std = np.sqrt(np.maximum(partial.sum(axis=0) / n - shift * shift, 0.0))
