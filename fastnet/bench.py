@@ -264,6 +264,11 @@ def _gmm_peers():
     return {"sklearn GaussianMixture": sklearn_gmm}
 
 
+def _points_and_labels(size, dtype, rng):
+    labels = rng.integers(0, 5, size)
+    return (rng.standard_normal((size, 8)) + labels[:, None]).astype(dtype), labels
+
+
 def _label_pairs(size, dtype, rng):
     return rng.integers(0, 10, size), rng.integers(0, 12, size)
 
@@ -295,6 +300,13 @@ CASES += [
     Case("adjusted_rand_score", _cluster_function("adjusted_rand_score"),
          ref_cluster.adjusted_rand_score, _label_pairs, _sklearn_metric("adjusted_rand_score"),
          sizes=(10_000, 1_000_000), dtypes=("int64",)),
+    Case("calinski_harabasz_score", _cluster_function("calinski_harabasz_score"),
+         ref_cluster.calinski_harabasz_score, _points_and_labels,
+         _sklearn_metric("calinski_harabasz_score"), sizes=(10_000, 1_000_000),
+         dtypes=("float64",)),
+    Case("within_cluster_distance", _cluster_function("within_cluster_distance"),
+         ref_cluster.within_cluster_distance, _points_and_labels, sizes=(300, 1_500),
+         dtypes=("float64",)),
     Case("homogeneity_score", _cluster_function("homogeneity_score"),
          ref_cluster.homogeneity_score, _label_pairs, _sklearn_metric("homogeneity_score"),
          sizes=(10_000, 1_000_000), dtypes=("int64",)),
@@ -365,14 +377,14 @@ def run(pattern: str | None = None, quick: bool = False, repeat: int = 7,
 
 
 def _header() -> str:
-    return (f"{'case':<16}{'size':>10} {'dtype':<8}{'fast ms':>10}{'ref ms':>10}"
+    return (f"{'case':<24}{'size':>10} {'dtype':<8}{'fast ms':>10}{'ref ms':>10}"
             f"{'ref/fast':>10}{'1st call s':>12}  peers (ms, peer/fast)")
 
 
 def _format_row(row: dict) -> str:
     peers = ", ".join(f"{label} {t * 1e3:.3g} ({t / row['fast']:.2f}x)"
                       for label, t in row["peers"].items()) or "-"
-    return (f"{row['case']:<16}{row['size']:>10} {row['dtype']:<8}{row['fast'] * 1e3:>10.3f}"
+    return (f"{row['case']:<24}{row['size']:>10} {row['dtype']:<8}{row['fast'] * 1e3:>10.3f}"
             f"{row['reference'] * 1e3:>10.3f}{row['speedup']:>9.2f}x{row['first_call']:>12.2f}"
             f"  {peers}")
 

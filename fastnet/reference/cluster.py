@@ -113,8 +113,7 @@ def calinski_harabasz_score(X, labels):
         xc = X[labels == c]
         zc = xc.mean(axis=0)
         bcsm += np.linalg.norm(zc - ztot) ** 2 * len(xc)
-        for x in xc:
-            wcsm += np.linalg.norm(x - zc) ** 2
+        wcsm += (np.linalg.norm(xc - zc, axis=1) ** 2).sum()
     return 1.0 if wcsm == 0 else (bcsm / (k - 1)) * (n - k) / wcsm
 
 
