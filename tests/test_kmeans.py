@@ -123,3 +123,14 @@ def test_bad_input(blobs):
     model = KMeans(3, random_state=0).fit(blobs)
     with pytest.raises(ValueError, match="X has 3 features, but KMeans is expecting 4"):
         model.predict(blobs[:, :3])
+
+
+def test_wide_data_path_matches_twin(rng):
+    from fastnet.cluster.kmeans import WIDE
+
+    X = rng.standard_normal((400, WIDE + 20)) + rng.integers(0, 3, (400, 1)) * 2
+    fast = kmeans(X, 3, init="random-partition", max_iter=50, seed=9)
+    centers, labels, inertia, n_iter = ref.kmeans(X, 3, max_iter=50, seed=9)
+    assert_array_equal(fast.labels, labels)
+    assert_allclose(fast.inertia, inertia, rtol=1e-10)
+    assert fast.n_iter == n_iter

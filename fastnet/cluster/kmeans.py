@@ -3,7 +3,9 @@
 One compiled pass per iteration assigns every point to its nearest centre (squared
 Euclidean) and accumulates the per-cluster sums and counts of the new labels, over
 fixed row chunks with per-chunk buffers merged in a fixed order: the same result for
-any number of threads.  Python owns the loop, convergence and empty clusters.
+any number of threads.  For wide data (``WIDE`` features or more) the products
+``X C^T`` come from BLAS first and the centre minimising ``||c||^2 - 2 x.c`` is taken.
+Python owns the loop, convergence and empty clusters.
 
 Iteration (scikit-learn's Lloyd scheme): labels from the current centres, new centres
 = label means; stop when the labels equal the previous ones, or the total squared
@@ -31,6 +33,7 @@ from ..random import spawn_sequences
 __all__ = ["kmeans", "KMeans", "KMeansResult"]
 
 ROW_CHUNK = 256  # rows per partial-sum buffer (fixed: results do not depend on threads)
+WIDE = 128  # from this many features, x.c products go to BLAS (see _assign_from_products)
 
 
 # ---------------------------------------------------------------- kernels
@@ -61,6 +64,35 @@ def _assign_accumulate(X, centers, zero, labels, distances, sums, counts):
                 chunk_sums[best_j, t] += X[i, t]
 
 
+@parallel_jit(reassociate=True)
+def _assign_from_products(X, centers, products, center_norms, labels, distances, sums,
+                          counts):
+    """As :func:`_assign_accumulate` for wide data: ``products = X @ centers.T`` comes
+    from BLAS, the nearest centre minimises ||c||^2 - 2 x.c, and the distance to it
+    is then measured directly (no cancellation in the inertia)."""
+    n, d = X.shape
+    k = centers.shape[0]
+    for c in prange(sums.shape[0]):
+        chunk_sums, chunk_counts = sums[c], counts[c]
+        chunk_sums[:] = 0.0
+        chunk_counts[:] = 0
+        for i in range(c * ROW_CHUNK, min(n, (c + 1) * ROW_CHUNK)):
+            best, best_j = np.inf, 0
+            for j in range(k):
+                score = center_norms[j] - 2 * products[i, j]
+                if score < best:
+                    best, best_j = score, j
+            dist = 0.0
+            for t in range(d):
+                diff = X[i, t] - centers[best_j, t]
+                dist += diff * diff
+            labels[i] = best_j
+            distances[i] = dist
+            chunk_counts[best_j] += 1
+            for t in range(d):
+                chunk_sums[best_j, t] += X[i, t]
+
+
 # ---------------------------------------------------------------- Lloyd
 class KMeansResult:
     """What :func:`kmeans` returns: ``centers`` (k, d), ``labels`` (n,), ``inertia``
@@ -85,10 +117,17 @@ class _Workspace:
         self.distances = np.empty(n, dtype=dtype)
         self.sums = np.empty((n_chunks, k, d))
         self.counts = np.empty((n_chunks, k), dtype=np.int64)
+        self.products = np.empty((n, k), dtype=dtype) if d >= WIDE else None
 
     def assign(self, X, centers):
-        _assign_accumulate(X, centers, X.dtype.type(0), self.labels, self.distances,
-                           self.sums, self.counts)
+        if self.products is None:
+            _assign_accumulate(X, centers, X.dtype.type(0), self.labels, self.distances,
+                               self.sums, self.counts)
+        else:
+            np.matmul(X, centers.T, out=self.products)
+            center_norms = np.einsum("ij,ij->i", centers, centers)
+            _assign_from_products(X, centers, self.products, center_norms, self.labels,
+                                  self.distances, self.sums, self.counts)
         return self.sums.sum(axis=0), self.counts.sum(axis=0)
 
 
