@@ -106,5 +106,11 @@ def test_bad_input(rng):
         cluster.within_cluster_distance(X, np.zeros(10, int), method="fast")
     with pytest.raises(ValueError, match="X must contain only finite values"):
         cluster.calinski_harabasz_score(np.full((4, 1), np.inf), [0, 0, 1, 1])
+    with pytest.raises(ValueError, match="labels_true and labels_pred must have the same length"):
+        cluster.majority_cluster_map([0, 1], [0])
+    with pytest.raises(ValueError, match="labels_true must be 1-D"):
+        cluster.contingency_matrix([[0, 1]], [0, 1])
+    with pytest.raises(ValueError, match="labels must have 10 entries"):
+        cluster.class_log_likelihood(X, [0, 1], object())
     with pytest.raises(TypeError, match="mixture must be a fitted Gaussian mixture"):
         cluster.class_log_likelihood(X, np.zeros(10, int), object())

@@ -83,3 +83,7 @@ def test_bad_input():
         standardize(np.ones(3))
     with pytest.raises(TypeError, match="X must hold real numbers"):
         unstandardize(np.array([["a"]]), X)
+    with pytest.raises(ValueError, match="X must contain only finite values"):
+        column_stats(np.array([[np.inf, 1.0]]))
+    with pytest.raises(ValueError, match="X_train must be 2-D"):
+        minmax_range(np.ones(3))
