@@ -142,3 +142,22 @@ def test_collapse_names_the_component():
         gaussian_mixture(X, 2, reg_covar=0.0, means_init=[[-1.0, 3.0], [1.0, 3.0]],
                          weights_init=[0.5, 0.5],
                          precisions_init=np.repeat(np.eye(2)[None], 2, axis=0))
+
+
+def test_inline_exp_is_accurate_to_an_ulp():
+    import sys
+
+    import numba
+
+    gmm = sys.modules["fastnet.cluster.gmm"]
+
+    @numba.njit
+    def apply(xs, out):
+        for i in range(xs.size):
+            out[i] = gmm._exp_nonpositive(xs[i])
+
+    xs = np.concatenate([[0.0, -1e-300, -1e-12, -0.5 * np.log(2), -300.0],
+                         -np.random.default_rng(0).random(20_000) * 300])
+    out = np.empty_like(xs)
+    apply(xs, out)
+    assert_allclose(out, np.exp(xs), rtol=4.5e-16, atol=0)

@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._jit import parallel_jit, prange
+from .._jit import jit, parallel_jit, prange
 from .._validation import as_2d_float, check_int
 from ..random import rng as make_rng
 from ..random import spawn_sequences
@@ -37,6 +37,26 @@ INIT_PARAMS = ("kmeans", "random", "random_from_data", "random_rows")
 
 
 # ---------------------------------------------------------------- kernel
+# exp(x) for x in [-300, 0] as inline arithmetic LLVM can vectorise (libm's exp is a
+# call per element): x = n ln2 + r with |r| <= ln2 / 2 (Cody-Waite, ln2 split in two),
+# exp(r) by its Taylor series to r^13 (truncation < 2e-17), times 2^n from a table.
+_LOG2E = 1.4426950408889634
+_LN2_HI = 0.6931471803691238
+_LN2_LO = 1.9082149292705877e-10
+_POW2 = 2.0 ** np.arange(-450, 1, dtype=np.float64)  # 2^-450 .. 2^0
+_TAYLOR = 1.0 / np.cumprod(np.arange(1.0, 14.0))  # 1/1!, ..., 1/13!
+
+
+@jit(inline="always")
+def _exp_nonpositive(x):
+    n = math.floor(x * _LOG2E + 0.5)
+    r = (x - n * _LN2_HI) - n * _LN2_LO
+    p = _TAYLOR[12]
+    for i in range(11, -1, -1):
+        p = p * r + _TAYLOR[i]
+    return (1.0 + r * p) * _POW2[int(n) + 450]
+
+
 @parallel_jit(reassociate=True)
 def _em_pass(X, means, prec_chol, log_weights, log_det, counts, first, second, log_norms,
              log_resp, write_resp):
@@ -91,7 +111,7 @@ def _em_pass(X, means, prec_chol, log_weights, log_det, counts, first, second, l
                     # 1e-280 relative (the 10 eps in N_k dominate); dropping it keeps
                     # r * x * x out of subnormal numbers, which are 100x slower
                     gap = log_prob[k, r] - peak[r]
-                    resp[k, r] = math.exp(gap) if gap > -300.0 else 0.0
+                    resp[k, r] = _exp_nonpositive(gap) if gap > -300.0 else 0.0
                     acc[r] += resp[k, r]
             for r in range(m):
                 norm = peak[r] + math.log(acc[r])
