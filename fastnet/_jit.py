@@ -29,12 +29,14 @@ from __future__ import annotations
 import contextlib
 import numbers
 import os
+import types
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numba  # noqa: E402
 
-__all__ = ["FASTMATH", "REASSOC_FASTMATH", "jit", "parallel_jit", "prange", "limit_threads",
+__all__ = ["FASTMATH", "REASSOC_FASTMATH", "PARALLEL_MIN_WORK", "jit", "parallel_jit",
+           "serial_or_parallel_jit", "SerialOrParallel", "prange", "limit_threads",
            "max_threads", "default_threads_per_worker"]
 
 #: LLVM fast-math flags: contraction to FMA, reciprocal approximation and no signed
@@ -71,6 +73,41 @@ def jit(func=None, *, reassociate=False, **overrides):
 def parallel_jit(func=None, *, reassociate=False, **overrides):
     """Like :func:`jit` but with ``parallel=True`` so ``prange`` loops run on threads."""
     return jit(func, reassociate=reassociate, parallel=True, **overrides)
+
+
+#: Below this many elements of work a kernel runs serially: waking the thread pool
+#: costs ~15-20 us here (threads sleep between regions, see above), more than a
+#: small array takes.
+PARALLEL_MIN_WORK = 1 << 16
+
+
+class SerialOrParallel:
+    """A kernel compiled twice, serially and with ``parallel=True``; ``kernel(work)``
+    returns the variant for that much work (``prange`` is a plain ``range`` in the
+    serial one, so both compute the same thing)."""
+
+    def __init__(self, func, reassociate=False, min_work=PARALLEL_MIN_WORK):
+        # a copy under another name: Numba's on-disk cache is keyed by the function's
+        # qualified name, and the two variants must not share cache entries
+        serial_func = types.FunctionType(func.__code__, func.__globals__, func.__name__,
+                                         func.__defaults__, func.__closure__)
+        serial_func.__qualname__ = f"{func.__qualname__}__serial"
+        serial_func.__doc__ = func.__doc__
+        self.serial = jit(serial_func, reassociate=reassociate)
+        self.parallel = parallel_jit(func, reassociate=reassociate)
+        self.min_work = min_work
+        self.__doc__ = func.__doc__
+        self.__name__ = func.__name__
+
+    def __call__(self, work):
+        return self.parallel if work >= self.min_work else self.serial
+
+
+def serial_or_parallel_jit(func=None, *, reassociate=False, min_work=PARALLEL_MIN_WORK):
+    """Decorator form of :class:`SerialOrParallel`: ``kernel(n)(*args)``."""
+    if func is None:
+        return lambda f: SerialOrParallel(f, reassociate, min_work)
+    return SerialOrParallel(func, reassociate, min_work)
 
 
 def max_threads() -> int:

@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from ._jit import parallel_jit, prange
+from ._jit import prange, serial_or_parallel_jit
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -113,7 +113,7 @@ def as_labels(y, name: str = "y", *, n_samples=None, n_classes=None) -> np.ndarr
     return np.ascontiguousarray(arr, dtype=np.int64)
 
 
-@parallel_jit
+@serial_or_parallel_jit
 def _probability_row_errors(P, tol, normalized, errors):
     """One pass over the rows: 1 = an entry outside [0, 1] (or NaN), 2 = row sum off by > tol."""
     for i in prange(P.shape[0]):
@@ -141,7 +141,7 @@ def as_probabilities(P, name: str, *, ndim=(1, 2), normalized: bool = True,
     rows = arr.reshape(-1, arr.shape[-1])
     errors = np.empty(rows.shape[0], dtype=np.int8)
     tol = float(np.sqrt(np.finfo(arr.dtype).eps)) * max(1, arr.shape[-1])
-    _probability_row_errors(rows, tol, normalized, errors)
+    _probability_row_errors(rows.size)(rows, tol, normalized, errors)
     bad = np.flatnonzero(errors)
     if bad.size:
         row = int(bad[0])

@@ -295,3 +295,36 @@ def test_onehot_bad_input():
         nn.onehot([[0, 1]], 2)
     with pytest.raises(ValueError, match="dtype must be float32 or float64"):
         nn.onehot([0], 2, dtype=np.int64)
+
+
+@pytest.fixture
+def parallel_everywhere(monkeypatch):
+    """Route every serial-or-parallel kernel of the module to its parallel variant."""
+    import fastnet._validation
+    from fastnet._jit import SerialOrParallel
+    from fastnet.nn import activations
+
+    for module in (activations, fastnet._validation):
+        for kernel in vars(module).values():
+            if isinstance(kernel, SerialOrParallel):
+                monkeypatch.setattr(kernel, "min_work", 0)
+
+
+@pytest.mark.parametrize("func", ["softplus", "softplus_grad", "softmax", "log_softmax"])
+def test_parallel_variants_match_twin(func, rng, dtype, parallel_everywhere):
+    x = np.concatenate([_random(rng, (300, 7), dtype, 30.0), EXTREMES[:7][None].astype(dtype)])
+    out = getattr(nn, func)(x)
+    if func == "log_softmax":
+        assert_allclose(out, ref.log_softmax(x), rtol=RTOL[dtype], atol=4 * np.finfo(dtype).eps)
+    else:
+        assert_twin(out, getattr(ref, func)(x))
+
+
+def test_parallel_variants_of_losses(rng, dtype, parallel_everywhere):
+    labels = rng.integers(0, 10, 500)
+    q = _distributions(rng, 500, 10, dtype)
+    p = ref.onehot(labels, 10, dtype)
+    assert_twin(nn.kl_divergence(p, q), ref.kl_divergence(p, q))
+    assert_twin(nn.cross_entropy(labels, q), ref.cross_entropy(labels, q))
+    with pytest.raises(ValueError, match="y_pred rows must sum to 1"):
+        nn.kl_divergence(p, q * 2)

@@ -62,3 +62,20 @@ def test_threads_per_worker():
     cores = os.cpu_count()
     assert _jit.default_threads_per_worker(1) == cores
     assert _jit.default_threads_per_worker(cores * 4) == 1
+
+
+def test_serial_or_parallel_picks_by_work_and_caches_apart():
+    def double(x, out):
+        for i in _jit.prange(x.size):
+            out[i] = 2.0 * x[i]
+
+    kernel = _jit.serial_or_parallel_jit(min_work=100)(double)
+    assert kernel(99) is kernel.serial and kernel(100) is kernel.parallel
+    assert kernel.parallel.targetoptions["parallel"] is True
+    assert "parallel" not in kernel.serial.targetoptions
+    assert kernel.serial.py_func.__qualname__ != kernel.parallel.py_func.__qualname__
+    x = np.arange(5.0)
+    for variant in (kernel.serial, kernel.parallel):
+        out = np.empty_like(x)
+        variant(x, out)
+        np.testing.assert_array_equal(out, 2 * x)

@@ -13,7 +13,11 @@ def test_import_compiles_nothing_and_stays_light():
         import fastnet
         from fastnet.nn import activations
         from numba.core.registry import CPUDispatcher
+        from fastnet._jit import SerialOrParallel
         kernels = [f for f in vars(activations).values() if isinstance(f, CPUDispatcher)]
+        for f in vars(activations).values():
+            if isinstance(f, SerialOrParallel):
+                kernels += [f.serial, f.parallel]
         assert kernels, "no kernels found"
         compiled = [k.py_func.__name__ for k in kernels if k.signatures]
         heavy = [m for m in ("pandas", "sklearn", "joblib", "matplotlib", "dask")

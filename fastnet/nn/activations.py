@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from .._jit import jit, parallel_jit, prange
+from .._jit import jit, prange, serial_or_parallel_jit
 from .._validation import (
     as_float_array,
     as_labels,
@@ -48,13 +48,13 @@ def _sigmoid_scalar(z):
     return r if z >= 0 else e * r
 
 
-@parallel_jit
+@serial_or_parallel_jit
 def _softplus_kernel(x, beta, out):
     for i in prange(x.size):
         out[i] = _softplus_scalar(x[i], beta)
 
 
-@parallel_jit
+@serial_or_parallel_jit
 def _softplus_grad_kernel(x, beta, out):
     for i in prange(x.size):
         out[i] = _sigmoid_scalar(beta * x[i])
@@ -70,7 +70,7 @@ def _row_max(row):
     return peak
 
 
-@parallel_jit
+@serial_or_parallel_jit
 def _softmax_kernel(x, out):
     for i in prange(x.shape[0]):
         peak = _row_max(x[i])
@@ -84,7 +84,7 @@ def _softmax_kernel(x, out):
             out[i, j] *= scale
 
 
-@parallel_jit
+@serial_or_parallel_jit
 def _log_softmax_kernel(x, out):
     for i in prange(x.shape[0]):
         peak = _row_max(x[i])
@@ -96,14 +96,14 @@ def _log_softmax_kernel(x, out):
             out[i, j] = (x[i, j] - peak) - log_total
 
 
-@parallel_jit
+@serial_or_parallel_jit
 def _clipped_ratio_kernel(p, q, lo, hi, ratio):
     for i in prange(p.shape[0]):
         for j in range(p.shape[1]):
             ratio[i, j] = min(max(p[i, j], lo), hi) / min(max(q[i, j], lo), hi)
 
 
-@parallel_jit
+@serial_or_parallel_jit
 def _kl_row_sums_kernel(p, lo, hi, log_ratio, out):
     for i in prange(p.shape[0]):
         total = 0.0
@@ -112,7 +112,7 @@ def _kl_row_sums_kernel(p, lo, hi, log_ratio, out):
         out[i] = total
 
 
-@parallel_jit
+@serial_or_parallel_jit
 def _cross_entropy_kernel(labels, probs, lo, hi, out):
     """Writes the losses; returns the number of picked probabilities outside [0, 1] or NaN."""
     n_bad = 0
@@ -129,7 +129,7 @@ def _elementwise(kernel, x, beta):
     arr = as_float_array(x, "x", finite=False)
     beta = arr.dtype.type(check_positive_float(beta, "beta"))
     out = np.empty_like(arr)
-    kernel(arr.reshape(-1), beta, out.reshape(-1))
+    kernel(arr.size)(arr.reshape(-1), beta, out.reshape(-1))
     return out if out.ndim else out[()]
 
 
@@ -176,7 +176,7 @@ def _along_rows(kernel, x, axis):
     moved = np.ascontiguousarray(np.moveaxis(arr, axis, -1))
     rows = moved.reshape(-1, moved.shape[-1])
     out = np.empty_like(rows)
-    kernel(rows, out)
+    kernel(rows.size)(rows, out)
     return np.moveaxis(out.reshape(moved.shape), -1, axis)
 
 
@@ -239,10 +239,10 @@ def kl_divergence(y_true, y_pred):
     # Two fused passes around NumPy's SIMD log, which is 3x faster here than the
     # scalar libm log a Numba loop calls (measured with `fastnet bench`).
     ratio = np.empty_like(p2)
-    _clipped_ratio_kernel(p2, q2, lo, hi, ratio)
+    _clipped_ratio_kernel(p2.size)(p2, q2, lo, hi, ratio)
     np.log(ratio, out=ratio)  # clipped ratios are positive and finite
     out = np.empty(p2.shape[0], dtype=dtype)
-    _kl_row_sums_kernel(p2, lo, hi, ratio, out)
+    _kl_row_sums_kernel(p2.size)(p2, lo, hi, ratio, out)
     return out if p.ndim == 2 else out[0]
 
 
@@ -261,7 +261,7 @@ def cross_entropy(labels, probs):
     q = as_float_array(probs, "probs", ndim=2, finite=False)
     y = as_labels(labels, "labels", n_samples=q.shape[0], n_classes=q.shape[1])
     out = np.empty(q.shape[0], dtype=q.dtype)
-    if _cross_entropy_kernel(y, q, *_clip_bounds(q.dtype), out):
+    if _cross_entropy_kernel(y.size)(y, q, *_clip_bounds(q.dtype), out):
         picked = q[np.arange(q.shape[0]), y]
         row = int(np.flatnonzero(~((picked >= 0) & (picked <= 1)))[0])
         raise ValueError(f"probs must hold probabilities in [0, 1]; probs[{row}, labels[{row}]] "
