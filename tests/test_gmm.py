@@ -161,3 +161,19 @@ def test_inline_exp_is_accurate_to_an_ulp():
     out = np.empty_like(xs)
     apply(xs, out)
     assert_allclose(out, np.exp(xs), rtol=4.5e-16, atol=0)
+
+
+def test_precision_cholesky_kernel_matches_lapack(rng):
+    import sys
+
+    import scipy.linalg
+
+    gmm = sys.modules["fastnet.cluster.gmm"]
+    A = rng.standard_normal((4, 6, 6))
+    covariances = A @ A.transpose(0, 2, 1) + 0.1 * np.eye(6)
+    expected = np.array([scipy.linalg.solve_triangular(
+        scipy.linalg.cholesky(c, lower=True), np.eye(6), lower=True).T for c in covariances])
+    assert_allclose(gmm._precision_cholesky(covariances), expected, rtol=1e-12, atol=1e-13)
+    covariances[2] = -np.eye(6)
+    with pytest.raises(ValueError, match="component 2 has an ill-defined covariance"):
+        gmm._precision_cholesky(covariances)

@@ -160,18 +160,45 @@ class MixtureResult:
         return np.einsum("kij,klj->kil", self.precisions_cholesky, self.precisions_cholesky)
 
 
+@jit
+def _precision_cholesky_kernel(covariances, out):
+    """out[k] = inverse of the Cholesky factor L_k of covariances[k], transposed (so
+    precision = out[k] @ out[k].T).  Returns the first component that is not positive
+    definite, or -1.  One call for all components: scipy's per-matrix wrappers cost
+    more than the arithmetic at these sizes."""
+    K, d, _ = covariances.shape
+    lower = np.empty((d, d))
+    for k in range(K):
+        lower[:] = 0.0
+        for i in range(d):  # Cholesky-Banachiewicz
+            for j in range(i + 1):
+                total = covariances[k, i, j]
+                for t in range(j):
+                    total -= lower[i, t] * lower[j, t]
+                if i == j:
+                    if not total > 0.0:
+                        return k
+                    lower[i, i] = math.sqrt(total)
+                else:
+                    lower[i, j] = total / lower[j, j]
+        out[k] = 0.0
+        for j in range(d):  # columns of L^-1 by forward substitution, stored transposed
+            for i in range(j, d):
+                total = 1.0 if i == j else 0.0
+                for t in range(j, i):
+                    total -= lower[i, t] * out[k, j, t]
+                out[k, j, i] = total / lower[i, i]
+    return -1
+
+
 def _precision_cholesky(covariances):
-    d = covariances.shape[1]
     out = np.empty_like(covariances)
-    for k, cov in enumerate(covariances):
-        try:
-            lower = scipy.linalg.cholesky(cov, lower=True)
-        except np.linalg.LinAlgError:
-            raise ValueError(
-                f"component {k} has an ill-defined covariance (not positive definite; it "
-                f"may have collapsed onto too few points): increase reg_covar or use fewer "
-                f"components") from None
-        out[k] = scipy.linalg.solve_triangular(lower, np.eye(d), lower=True).T
+    failed = _precision_cholesky_kernel(np.ascontiguousarray(covariances), out)
+    if failed >= 0:
+        raise ValueError(
+            f"component {failed} has an ill-defined covariance (not positive definite; it "
+            f"may have collapsed onto too few points): increase reg_covar or use fewer "
+            f"components")
     return out
 
 
