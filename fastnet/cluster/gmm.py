@@ -221,16 +221,31 @@ class _Workspace:
                 self.first.sum(axis=0), self.second.sum(axis=0))
 
 
+@jit
 def _m_step(n, shift, N, S1, S2, reg_covar):
-    nk = N + 10 * np.finfo(np.float64).eps
-    means = (S1 + N[:, None] * shift) / nk[:, None]
-    a = means - shift
-    S2 = np.triu(S2) + np.transpose(np.triu(S2, 1), (0, 2, 1))
-    scatter = (S2 - np.einsum("ki,kj->kij", a, S1) - np.einsum("ki,kj->kij", S1, a)
-               + N[:, None, None] * np.einsum("ki,kj->kij", a, a))
-    covariances = scatter / nk[:, None, None]
-    covariances[:, np.arange(a.shape[1]), np.arange(a.shape[1])] += reg_covar
-    return nk / n, means, covariances
+    """Weights, means and covariances from the statistics centred at ``shift`` (the
+    previous means): with a = mu - shift, sum r (x - mu)(x - mu)^T
+    = S2 - a S1^T - S1 a^T + N a a^T; N_k gets scikit-learn's 10 eps."""
+    K, d = S1.shape
+    tiny = 10 * np.finfo(np.float64).eps
+    weights = np.empty(K)
+    means = np.empty((K, d))
+    covariances = np.empty((K, d, d))
+    a = np.empty(d)
+    for k in range(K):
+        nk = N[k] + tiny
+        weights[k] = nk / n
+        for t in range(d):
+            means[k, t] = (S1[k, t] + N[k] * shift[k, t]) / nk
+            a[t] = means[k, t] - shift[k, t]
+        for t in range(d):
+            for u in range(t, d):
+                value = (S2[k, t, u] - a[t] * S1[k, u] - S1[k, t] * a[u]
+                         + N[k] * a[t] * a[u]) / nk
+                covariances[k, t, u] = value
+                covariances[k, u, t] = value
+            covariances[k, t, t] += reg_covar
+    return weights, means, covariances
 
 
 def _parameters_from_resp(X, resp, reg_covar):
