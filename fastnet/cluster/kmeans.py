@@ -25,7 +25,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._jit import parallel_jit, prange
+from .._jit import jit, parallel_jit, prange
 from .._validation import as_2d_float, check_int
 from ..random import rng as make_rng
 from ..random import spawn_sequences
@@ -37,60 +37,59 @@ WIDE = 128  # from this many features, x.c products go to BLAS (see _assign_from
 
 
 # ---------------------------------------------------------------- kernels
+@jit(inline="always", reassociate=True)
+def _squared_distance(X, i, centers, j, zero):
+    dist = zero  # X's dtype: float32 distances are summed in float32, as BLAS would
+    for t in range(X.shape[1]):
+        diff = X[i, t] - centers[j, t]
+        dist += diff * diff
+    return dist
+
+
+@jit(inline="always")
+def _record(X, i, label, dist, labels, distances, chunk_sums, chunk_counts):
+    labels[i] = label
+    distances[i] = dist
+    chunk_counts[label] += 1
+    for t in range(X.shape[1]):
+        chunk_sums[label, t] += X[i, t]
+
+
 @parallel_jit(reassociate=True)
 def _assign_accumulate(X, centers, zero, labels, distances, sums, counts):
     """labels[i] = nearest centre, distances[i] = its squared distance; sums[c] and
-    counts[c] = per-chunk sums and counts of the points of each label.  ``zero`` has
-    X's dtype, so float32 distances are summed in float32 (vectorised, as BLAS would)."""
-    n, d = X.shape
-    k = centers.shape[0]
+    counts[c] = per-chunk sums and counts of the points of each label."""
+    n = X.shape[0]
     for c in prange(sums.shape[0]):
-        chunk_sums, chunk_counts = sums[c], counts[c]
-        chunk_sums[:] = 0.0
-        chunk_counts[:] = 0
+        sums[c] = 0.0
+        counts[c] = 0
         for i in range(c * ROW_CHUNK, min(n, (c + 1) * ROW_CHUNK)):
             best, best_j = np.inf, 0
-            for j in range(k):
-                dist = zero
-                for t in range(d):
-                    diff = X[i, t] - centers[j, t]
-                    dist += diff * diff
+            for j in range(centers.shape[0]):
+                dist = _squared_distance(X, i, centers, j, zero)
                 if dist < best:
                     best, best_j = dist, j
-            labels[i] = best_j
-            distances[i] = best
-            chunk_counts[best_j] += 1
-            for t in range(d):
-                chunk_sums[best_j, t] += X[i, t]
+            _record(X, i, best_j, best, labels, distances, sums[c], counts[c])
 
 
 @parallel_jit(reassociate=True)
-def _assign_from_products(X, centers, products, center_norms, labels, distances, sums,
+def _assign_from_products(X, centers, zero, products, center_norms, labels, distances, sums,
                           counts):
     """As :func:`_assign_accumulate` for wide data: ``products = X @ centers.T`` comes
     from BLAS, the nearest centre minimises ||c||^2 - 2 x.c, and the distance to it
     is then measured directly (no cancellation in the inertia)."""
-    n, d = X.shape
-    k = centers.shape[0]
+    n = X.shape[0]
     for c in prange(sums.shape[0]):
-        chunk_sums, chunk_counts = sums[c], counts[c]
-        chunk_sums[:] = 0.0
-        chunk_counts[:] = 0
+        sums[c] = 0.0
+        counts[c] = 0
         for i in range(c * ROW_CHUNK, min(n, (c + 1) * ROW_CHUNK)):
             best, best_j = np.inf, 0
-            for j in range(k):
+            for j in range(centers.shape[0]):
                 score = center_norms[j] - 2 * products[i, j]
                 if score < best:
                     best, best_j = score, j
-            dist = 0.0
-            for t in range(d):
-                diff = X[i, t] - centers[best_j, t]
-                dist += diff * diff
-            labels[i] = best_j
-            distances[i] = dist
-            chunk_counts[best_j] += 1
-            for t in range(d):
-                chunk_sums[best_j, t] += X[i, t]
+            dist = _squared_distance(X, i, centers, best_j, zero)
+            _record(X, i, best_j, dist, labels, distances, sums[c], counts[c])
 
 
 # ---------------------------------------------------------------- Lloyd
@@ -126,8 +125,8 @@ class _Workspace:
         else:
             np.matmul(X, centers.T, out=self.products)
             center_norms = np.einsum("ij,ij->i", centers, centers)
-            _assign_from_products(X, centers, self.products, center_norms, self.labels,
-                                  self.distances, self.sums, self.counts)
+            _assign_from_products(X, centers, X.dtype.type(0), self.products, center_norms,
+                                  self.labels, self.distances, self.sums, self.counts)
         return self.sums.sum(axis=0), self.counts.sum(axis=0)
 
 
