@@ -36,3 +36,11 @@ def test_public_names():
         assert callable(getattr(fastnet, name)) and callable(getattr(fastnet.nn, name))
         assert callable(getattr(fastnet.reference.nn, name))
     assert isinstance(fastnet.__version__, str)
+
+
+def test_subpackages_load_on_first_use():
+    code = ("import sys, fastnet; assert 'fastnet.cluster' not in sys.modules; "
+            "fastnet.cluster.kmeans; fastnet.decomposition.nmf; print('ok')")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "ok"
