@@ -134,3 +134,17 @@ def test_wide_data_path_matches_twin(rng):
     assert_array_equal(fast.labels, labels)
     assert_allclose(fast.inertia, inertia, rtol=1e-10)
     assert fast.n_iter == n_iter
+
+
+def test_bounds_skip_nothing_they_should_not(rng):
+    """Overlapping clusters and many iterations: Hamerly's bounds must reproduce plain
+    Lloyd exactly (scikit-learn's labels, centres, inertia and iteration count)."""
+    X = rng.standard_normal((2000, 3))
+    for seed in range(3):
+        init = X[np.random.default_rng(seed).choice(2000, 12, replace=False)]
+        ours = kmeans(X, 12, init=init, max_iter=200, tol=0.0)
+        theirs = _sklearn(X, init, max_iter=200, tol=0.0)
+        assert_array_equal(ours.labels, theirs.labels_)
+        assert_allclose(ours.centers, theirs.cluster_centers_, rtol=1e-10, atol=1e-12)
+        assert_allclose(ours.inertia, theirs.inertia_, rtol=1e-10)
+        assert ours.n_iter == theirs.n_iter_

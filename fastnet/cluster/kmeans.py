@@ -3,7 +3,8 @@
 One compiled pass per iteration assigns every point to its nearest centre (squared
 Euclidean) and accumulates the per-cluster sums and counts of the new labels, over
 fixed row chunks with per-chunk buffers merged in a fixed order: the same result for
-any number of threads.  For wide data (``WIDE`` features or more) the products
+any number of threads.  Hamerly's bounds (one upper, one lower bound per point) skip
+the distances of points that provably keep their centre: the labels are Lloyd's.  For wide data (``WIDE`` features or more) the products
 ``X C^T`` come from BLAS first and the centre minimising ``||c||^2 - 2 x.c`` is taken.
 Python owns the loop, convergence and empty clusters.
 
@@ -20,6 +21,8 @@ Twin: :func:`fastnet.reference.cluster.kmeans`.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
@@ -92,6 +95,46 @@ def _assign_from_products(X, centers, zero, products, center_norms, labels, dist
             _record(X, i, best_j, dist, labels, distances, sums[c], counts[c])
 
 
+@parallel_jit(reassociate=True)
+def _assign_with_bounds(X, centers, zero, half_gaps, labels, upper, lower, sums, counts):
+    """Lloyd's assignment with Hamerly's bounds (Euclidean, not squared): ``upper[i]``
+    bounds the distance to the point's centre, ``lower[i]`` the distance to every
+    other centre.  While ``upper <= max(lower, half the gap from its centre to the
+    nearest other centre)`` no other centre can be nearer and no distance is computed;
+    otherwise the bound is tightened, then all k distances are measured.  Sums and
+    counts of the labels are accumulated per chunk as in :func:`_assign_accumulate`."""
+    n = X.shape[0]
+    for c in prange(sums.shape[0]):
+        sums[c] = 0.0
+        counts[c] = 0
+        for i in range(c * ROW_CHUNK, min(n, (c + 1) * ROW_CHUNK)):
+            label = labels[i]
+            bound = max(half_gaps[label], lower[i])
+            if upper[i] > bound:
+                upper[i] = math.sqrt(_squared_distance(X, i, centers, label, zero))
+                if upper[i] > bound:
+                    best, second, best_j = np.inf, np.inf, 0
+                    for j in range(centers.shape[0]):
+                        dist = _squared_distance(X, i, centers, j, zero)
+                        if dist < best:
+                            best, second, best_j = dist, best, j
+                        elif dist < second:
+                            second = dist
+                    label = best_j
+                    upper[i] = math.sqrt(best)
+                    lower[i] = math.sqrt(second)
+            _record(X, i, label, upper[i], labels, upper, sums[c], counts[c])
+
+
+@jit
+def _move_bounds(labels, upper, lower, shifts, largest, largest_at, second_largest):
+    """After the centres moved by ``shifts``: a point's centre is at most shifts[label]
+    farther, any other centre at most the largest other shift nearer."""
+    for i in range(labels.shape[0]):
+        upper[i] += shifts[labels[i]]
+        lower[i] -= second_largest if labels[i] == largest_at else largest
+
+
 # ---------------------------------------------------------------- Lloyd
 class KMeansResult:
     """What :func:`kmeans` returns: ``centers`` (k, d), ``labels`` (n,), ``inertia``
@@ -144,26 +187,57 @@ def _new_centers(X, centers, sums, counts, labels, distances):
     return (sums / counts[:, None]).astype(X.dtype)
 
 
+@jit(reassociate=True)
+def _half_gaps(centers):
+    """Half the distance from each centre to its nearest other centre (measured from
+    differences: the ||a||^2 + ||b||^2 - 2 a.b shortcut cancels for close centres)."""
+    k = centers.shape[0]
+    out = np.full(k, np.inf)
+    for a in range(k):
+        for b in range(a + 1, k):
+            dist = 0.0
+            for t in range(centers.shape[1]):
+                diff = centers[a, t] - centers[b, t]
+                dist += diff * diff
+            half = 0.5 * math.sqrt(dist)
+            out[a] = min(out[a], half)
+            out[b] = min(out[b], half)
+    return out
+
+
 def _lloyd(X, centers, max_iter, tol_abs, work, previous_labels=None):
     centers = centers.copy()
     previous = (np.full(X.shape[0], -1, dtype=np.int64) if previous_labels is None
                 else previous_labels.copy())
-    strict = False
+    bounded = work.products is None  # Hamerly's bounds for narrow data
+    upper, lower = np.full(X.shape[0], np.inf), np.zeros(X.shape[0])
+    work.labels[:] = 0
     n_iter = 0
     while n_iter < max_iter:
         n_iter += 1
-        sums, counts = work.assign(X, centers)
+        if bounded:
+            _assign_with_bounds(X, centers, X.dtype.type(0), _half_gaps(centers), work.labels,
+                                upper, lower, work.sums, work.counts)
+            sums, counts = work.sums.sum(axis=0), work.counts.sum(axis=0)
+        else:
+            sums, counts = work.assign(X, centers)
+        if bounded and np.any(counts == 0):  # relocation needs every exact distance
+            sums, counts = work.assign(X, centers)
+            upper[:] = np.inf
         new = _new_centers(X, centers, sums, counts, work.labels, work.distances)
         if np.array_equal(work.labels, previous):
-            strict = True
             break
-        shift = float(((new - centers) ** 2).sum())
+        moved = np.sqrt(((new - centers) ** 2).sum(axis=1))
+        if bounded:
+            order = np.argsort(-moved, kind="stable")
+            second = moved[order[1]] if moved.size > 1 else 0.0
+            _move_bounds(work.labels, upper, lower, moved, moved[order[0]], order[0], second)
+        shift = float((moved ** 2).sum())
         centers = new
         if shift <= tol_abs:
             break
         previous[:] = work.labels
-    if not strict:
-        work.assign(X, centers)
+    work.assign(X, centers)  # exact distances for the inertia (labels do not change)
     return centers, work.labels.copy(), float(work.distances.sum(dtype=np.float64)), n_iter
 
 
