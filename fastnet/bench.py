@@ -269,6 +269,82 @@ def _points_and_labels(size, dtype, rng):
     return (rng.standard_normal((size, 8)) + labels[:, None]).astype(dtype), labels
 
 
+def _anisotropic_blobs(size, dtype, rng):
+    # workload (e): 3 blobs (std 2.5) through [[0.6, -0.6], [-0.4, 0.8]]
+    centres = rng.uniform(-10, 10, (3, 2))
+    X = centres[rng.integers(0, 3, size)] + rng.normal(0, 2.5, (size, 2))
+    return (X @ np.array([[0.6, -0.6], [-0.4, 0.8]])).astype(dtype),
+
+
+def _embedding_like(size, dtype, rng):
+    # workload (c): 18 tight groups of an 18-column embedding
+    centres = rng.standard_normal((18, 18))
+    return (centres[rng.integers(0, 18, size)]
+            + 0.3 * rng.standard_normal((size, 18))).astype(dtype),
+
+
+def _many_starts(k, n_init):
+    def fast(X):
+        from .cluster import kmeans
+
+        return kmeans(X, k, init="random-partition", n_init=n_init, max_iter=80,
+                      seed=8888).centers
+
+    def reference(X):
+        return ref_cluster.kmeans(X, k, init="random-partition", n_init=n_init, max_iter=80,
+                                  seed=8888)[0].astype(X.dtype)
+
+    def baselines():
+        def sklearn_kmeans(X):
+            from sklearn.cluster import KMeans
+
+            return KMeans(k, n_init=n_init, max_iter=80, random_state=0).fit(X).cluster_centers_
+
+        return {f"sklearn KMeans(n_init={n_init})": sklearn_kmeans}
+
+    return fast, reference, baselines
+
+
+def _long_em_inputs(size, dtype, rng):
+    # workload (d): 5 PCA-score-like columns, k = 8, many EM iterations
+    X = rng.standard_normal((size, 5)) * [5.0, 3.0, 2.0, 1.5, 1.0]
+    means = X[rng.choice(size, 8, replace=False)].copy()
+    precisions = np.repeat(np.linalg.inv(np.cov(X.T))[None], 8, axis=0)
+    return X.astype(dtype), np.full(8, 1 / 8), means, precisions
+
+
+LONG_EM_ITERATIONS = 300
+
+
+def _long_em_fast(X, weights, means, precisions):
+    from .cluster import gaussian_mixture
+
+    return _quietly(lambda: gaussian_mixture(
+        X, 8, weights_init=weights, means_init=means, precisions_init=precisions,
+        max_iter=LONG_EM_ITERATIONS, tol=0.0)).means
+
+
+def _long_em_reference(X, weights, means, precisions):
+    return ref_cluster.gaussian_mixture(X, weights, means, np.linalg.inv(precisions),
+                                        LONG_EM_ITERATIONS)[1]
+
+
+def _long_em_peers():
+    def sklearn_gmm(X, weights, means, precisions):
+        from sklearn.mixture import GaussianMixture
+
+        model = GaussianMixture(8, weights_init=weights, means_init=means,
+                                precisions_init=precisions, max_iter=LONG_EM_ITERATIONS,
+                                tol=0.0)
+        return _quietly(lambda: model.fit(X)).means_
+
+    return {"sklearn GaussianMixture": sklearn_gmm}
+
+
+_STUDY_E = _many_starts(3, 20)
+_EMBEDDING = _many_starts(18, 5)
+
+
 def _label_pairs(size, dtype, rng):
     return rng.integers(0, 10, size), rng.integers(0, 12, size)
 
@@ -297,6 +373,12 @@ CASES += [
          _kmeans_peers, sizes=(6_000, 60_000), rtol={"float64": 1e-9, "float32": 1e-4}),
     Case("gaussian_mixture", _gmm_fast, _gmm_reference, _gmm_inputs, _gmm_peers,
          sizes=(10_000, 100_000), dtypes=("float64",), rtol={"float64": 1e-8}),
+    Case("kmeans_blobs_20_starts", _STUDY_E[0], _STUDY_E[1], _anisotropic_blobs,
+         baselines=_STUDY_E[2], sizes=(300, 300), dtypes=("float64",)),
+    Case("kmeans_embedding_18", _EMBEDDING[0], _EMBEDDING[1], _embedding_like,
+         baselines=_EMBEDDING[2], sizes=(800, 800), dtypes=("float64",)),
+    Case("gmm_long_em", _long_em_fast, _long_em_reference, _long_em_inputs, _long_em_peers,
+         sizes=(300, 1_000), dtypes=("float64",), rtol={"float64": 1e-6}),
     Case("adjusted_rand_score", _cluster_function("adjusted_rand_score"),
          ref_cluster.adjusted_rand_score, _label_pairs, _sklearn_metric("adjusted_rand_score"),
          sizes=(10_000, 1_000_000), dtypes=("int64",)),

@@ -4,8 +4,9 @@ One compiled pass per iteration assigns every point to its nearest centre (squar
 Euclidean) and accumulates the per-cluster sums and counts of the new labels, over
 fixed row chunks with per-chunk buffers merged in a fixed order: the same result for
 any number of threads.  Hamerly's bounds (one upper, one lower bound per point) skip
-the distances of points that provably keep their centre: the labels are Lloyd's.  For wide data (``WIDE`` features or more) the products
-``X C^T`` come from BLAS first and the centre minimising ``||c||^2 - 2 x.c`` is taken.
+the distances of points that provably keep their centre: the labels are Lloyd's.
+For wide data (``WIDE`` features or more) the products ``X C^T`` come from BLAS
+first and the centre minimising ``||c||^2 - 2 x.c`` is taken (no bounds).
 Python owns the loop, convergence and empty clusters.
 
 Iteration (scikit-learn's Lloyd scheme): labels from the current centres, new centres
