@@ -183,6 +183,16 @@ def check_positive_float(value, name: str) -> float:
     return value
 
 
+def check_nonnegative_float(value, name: str) -> float:
+    """A finite real number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number >= 0; got {type(value).__name__}")
+    value = float(value)
+    if not (np.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be a finite number >= 0; got {value}")
+    return value
+
+
 def check_axis(axis, ndim: int, name: str = "axis") -> int:
     """A valid axis for an array of ``ndim`` dimensions, made non-negative."""
     check_int(axis, name)

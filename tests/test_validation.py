@@ -8,6 +8,7 @@ from fastnet._validation import (
     as_probabilities,
     check_axis,
     check_int,
+    check_nonnegative_float,
     check_positive_float,
     check_same_shape,
 )
@@ -104,6 +105,12 @@ def test_scalar_checks():
             check_positive_float(bad, "lr")
     with pytest.raises(TypeError, match="lr must be a real number"):
         check_positive_float(None, "lr")
+    assert check_nonnegative_float(0, "tol") == 0.0
+    for bad in (-1e-9, np.nan, np.inf):
+        with pytest.raises(ValueError, match="tol must be a finite number >= 0"):
+            check_nonnegative_float(bad, "tol")
+    with pytest.raises(TypeError, match="tol must be a real number >= 0"):
+        check_nonnegative_float("0.1", "tol")
     assert check_axis(-1, 3) == 2
     with pytest.raises(ValueError, match=r"axis must be in \[-2, 2\)"):
         check_axis(2, 2)

@@ -24,7 +24,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._jit import jit, parallel_jit, prange
-from .._validation import as_2d_float, check_int
+from .._validation import as_2d_float, check_int, check_nonnegative_float
 from ..random import rng as make_rng
 from ..random import spawn_sequences
 
@@ -338,10 +338,8 @@ def gaussian_mixture(X, n_components, *, tol=1e-3, reg_covar=1e-6, max_iter=100,
     K = check_int(n_components, "n_components", minimum=1, maximum=n)
     max_iter = check_int(max_iter, "max_iter", minimum=1)
     n_init = check_int(n_init, "n_init", minimum=1)
-    for value, name in ((tol, "tol"), (reg_covar, "reg_covar")):
-        if isinstance(value, bool) or not isinstance(value, int | float | np.floating) or not (
-                np.isfinite(value) and value >= 0):
-            raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
+    tol = check_nonnegative_float(tol, "tol")
+    reg_covar = check_nonnegative_float(reg_covar, "reg_covar")
     if init_params not in INIT_PARAMS:
         raise ValueError(f"init_params must be one of {INIT_PARAMS}; got {init_params!r}")
     inits = _check_inits(weights_init, means_init, precisions_init, K, d)

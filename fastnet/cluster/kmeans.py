@@ -30,7 +30,7 @@ from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._jit import jit, parallel_jit, prange
-from .._validation import as_2d_float, check_int
+from .._validation import as_2d_float, check_int, check_nonnegative_float
 from ..random import rng as make_rng
 from ..random import spawn_sequences
 
@@ -325,11 +325,9 @@ def kmeans(X, n_clusters, init="k-means++", n_init=1, max_iter=300, tol=1e-4, se
     k = check_int(n_clusters, "n_clusters", minimum=1, maximum=n)
     n_init = check_int(n_init, "n_init", minimum=1)
     max_iter = check_int(max_iter, "max_iter", minimum=1)
-    if isinstance(tol, bool) or not isinstance(tol, int | float | np.floating) or not (
-            np.isfinite(tol) and tol >= 0):
-        raise ValueError(f"tol must be a finite number >= 0; got {tol!r}")
+    tol = check_nonnegative_float(tol, "tol")
     init = _check_init(init, k, d, X.dtype)
-    tol_abs = float(tol) * float(np.mean(np.var(X, axis=0))) if tol else 0.0
+    tol_abs = tol * float(np.mean(np.var(X, axis=0))) if tol else 0.0
     work = _Workspace(n, d, k, X.dtype)
     best = None
     for start_seed in spawn_sequences(seed, n_init):

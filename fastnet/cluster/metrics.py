@@ -183,12 +183,17 @@ def majority_cluster_map(labels_true, labels_pred):
 
 
 # ---------------------------------------------------------------- geometry metrics
-def _cluster_geometry(X, labels):
+def _points_and_codes(X, labels):
     X = as_2d_float(X, "X")
     codes, values = _encode(labels, "labels")
     if codes.size != X.shape[0]:
         raise ValueError(f"labels must have {X.shape[0]} entries (one per row of X); "
                          f"got {codes.size}")
+    return X, codes, values
+
+
+def _cluster_geometry(X, labels):
+    X, codes, values = _points_and_codes(X, labels)
     k = values.size
     n_chunks = (X.shape[0] + CHUNK - 1) // CHUNK
     sums = np.empty((n_chunks, k, X.shape[1]))
@@ -236,11 +241,7 @@ def within_cluster_distance(X, labels, method="exact"):
         return 0.5 * _cluster_geometry(X, labels)[5]
     if method != "pairwise":
         raise ValueError(f"method must be 'exact' or 'pairwise'; got {method!r}")
-    X = as_2d_float(X, "X")
-    codes, values = _encode(labels, "labels")
-    if codes.size != X.shape[0]:
-        raise ValueError(f"labels must have {X.shape[0]} entries (one per row of X); "
-                         f"got {codes.size}")
+    X, codes, values = _points_and_codes(X, labels)
     order = np.argsort(codes, kind="stable")
     sizes = np.bincount(codes, minlength=values.size)
     starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
@@ -259,11 +260,7 @@ def class_log_likelihood(X, labels, mixture):
     """
     from scipy.stats import multivariate_normal
 
-    X = as_2d_float(X, "X")
-    codes, values = _encode(labels, "labels")
-    if codes.size != X.shape[0]:
-        raise ValueError(f"labels must have {X.shape[0]} entries (one per row of X); "
-                         f"got {codes.size}")
+    X, codes, values = _points_and_codes(X, labels)
     try:
         weights, means, covariances = mixture.weights_, mixture.means_, mixture.covariances_
     except AttributeError:

@@ -25,7 +25,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._jit import parallel_jit, prange
-from .._validation import as_2d_float, as_float_array, check_int
+from .._validation import as_2d_float, as_float_array, check_int, check_nonnegative_float
 from ..random import rng as make_rng
 
 __all__ = ["nmf", "NMF", "NMFResult", "random_init"]
@@ -124,13 +124,9 @@ def _check_factor(F, name, shape, dtype):
 
 
 def _check_options(max_iter, pseudo_count, tol):
-    max_iter = check_int(max_iter, "max_iter", minimum=1)
-    for value, name in ((pseudo_count, "pseudo_count"), (tol, "tol")):
-        if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
-            raise TypeError(f"{name} must be a real number >= 0; got {type(value).__name__}")
-        if not (np.isfinite(value) and value >= 0):
-            raise ValueError(f"{name} must be a finite number >= 0; got {value}")
-    return max_iter, float(pseudo_count), float(tol)
+    return (check_int(max_iter, "max_iter", minimum=1),
+            check_nonnegative_float(pseudo_count, "pseudo_count"),
+            check_nonnegative_float(tol, "tol"))
 
 
 def _progress_every(progress, max_iter):
