@@ -18,7 +18,8 @@ from .nn import (  # noqa: E402
     softplus_grad,
 )
 
-_SUBMODULES = {"nn", "decomposition", "cluster", "reference", "random", "bench", "cli"}
+_SUBMODULES = {"nn", "decomposition", "cluster", "graph", "reference", "random", "bench",
+               "cli"}
 
 
 def __getattr__(name):

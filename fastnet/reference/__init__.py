@@ -4,6 +4,6 @@ They are written for clarity and follow the seeds' formulas; tests compare the
 fast kernels against them and benchmarks race against them.
 """
 
-from . import cluster, decomposition, nn
+from . import cluster, decomposition, graph, nn
 
-__all__ = ["nn", "decomposition", "cluster"]
+__all__ = ["nn", "decomposition", "cluster", "graph"]

@@ -1,0 +1,608 @@
+"""Stochastic block model sampling in O(E + n K), written straight to CSR.
+
+Each row's candidate columns fall into K block segments; within a segment of edge
+probability ``p`` the gaps between successive edges are geometric, so the sampler
+draws one uniform number per *edge* (Batagelj & Brandes 2005, "Efficient generation
+of large random networks": skip = floor(log(1 - U) / log(1 - p))) instead of one per
+pair.  Written with an exponential budget E = -log(1 - U) and the pair "rate"
+lambda = -log(1 - p), the next edge is floor(E / lambda) pairs ahead; when a segment
+ends first, E - (pairs left) * lambda is again Exp(1) (memorylessness) and carries
+into the next segment and row, so no draw is wasted on segment ends.  Dense segments
+(p >= :data:`BERNOULLI_MIN_P`) are cheaper with one draw per pair.
+
+Rows are cut into fixed chunks of :data:`CHUNK_ROWS`; chunk ``c`` seeds a xoshiro256+
+generator (:func:`fastnet.random.xoshiro_random`) with ``spawn_seeds(seed, n_chunks)[c]``,
+so the graph is the same for any number of threads.  Undirected graphs sample the
+upper triangle and mirror it.
+
+Twin: :func:`fastnet.reference.graph.sbm` (graspologic's dense per-block-pair sampler).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+import warnings
+
+import numpy as np
+import scipy.sparse
+
+from .._jit import jit, parallel_jit, prange
+from ..random import as_seed_sequence, spawn_seeds, spawn_sequences, xoshiro_random, xoshiro_seed
+
+__all__ = ["sbm", "feedforward_block_probs", "block_labels"]
+
+CHUNK_ROWS = 1024  # rows per independently seeded chunk (fixed: thread-count free)
+BERNOULLI_MIN_P = 0.2  # at or above this, one uniform per pair beats geometric skips
+DENSE_MEMORY_FRACTION = 0.5  # refuse dense output larger than this share of RAM
+# each chunk's slot holds its expected edge count + SLOT_SIGMAS standard deviations +
+# SLOT_PAD; a chunk that draws more (odds ~1e-15) makes the sampler rerun with room
+SLOT_SIGMAS, SLOT_PAD = 8.0, 64.0
+
+
+# ---------------------------------------------------------------- kernels
+@jit
+def _segment(r, b, bounds, directed, loops):
+    """Columns [lo, hi) of block b that row r samples, and whether r's own column
+    (a loop) must be skipped inside it."""
+    lo, hi = bounds[b], bounds[b + 1]
+    if not directed:
+        lo = max(lo, r if loops else r + 1)
+    skip_diagonal = directed and not loops and lo <= r < hi
+    return lo, hi, skip_diagonal
+
+
+@jit(inline="always")
+def _store(indices, pos, end, col, r, skip_diagonal):
+    """Write column ``col`` of the segment (shifted past r's own column if skipped)
+    unless the chunk's slot is full."""
+    if skip_diagonal and col >= r:
+        col += 1
+    if pos < end:
+        indices[pos] = col
+
+
+@jit
+def _chunk_moments(bounds, p, directed, loops, chunk_rows, mean, var):
+    """Expected number of edges per chunk and its variance (sum of p(1-p) over pairs)."""
+    n, n_blocks = bounds[-1], p.shape[0]
+    rb = 0
+    for r in range(n):
+        while r >= bounds[rb + 1]:
+            rb += 1
+        c = r // chunk_rows
+        for b in range(n_blocks):
+            lo, hi, skip_diagonal = _segment(r, b, bounds, directed, loops)
+            pairs = max(0, hi - lo - skip_diagonal)
+            mean[c] += pairs * p[rb, b]
+            var[c] += pairs * p[rb, b] * (1.0 - p[rb, b])
+
+
+@parallel_jit
+def _sample_rows(bounds, p, rates, directed, loops, chunk_rows, seeds, starts, indices, row_counts,
+                 chunk_counts):
+    """Columns of every row's edges into ``indices[starts[c]:starts[c + 1]]`` for chunk c
+    (sorted, since segments and skips go left to right).  A chunk that outgrows its
+    slot keeps drawing and counting without writing; the caller reruns with room."""
+    n, n_blocks = bounds[-1], p.shape[0]
+    for c in prange(seeds.shape[0]):
+        state = np.empty(4, dtype=np.uint64)
+        xoshiro_seed(seeds[c], state)
+        budget = -math.log(1.0 - xoshiro_random(state))
+        pos, end, total = starts[c], starts[c + 1], 0
+        first, last = c * chunk_rows, min(n, (c + 1) * chunk_rows)
+        rb = 0
+        while first >= bounds[rb + 1]:
+            rb += 1
+        for r in range(first, last):
+            while r >= bounds[rb + 1]:
+                rb += 1
+            count = 0
+            for b in range(n_blocks):
+                prob = p[rb, b]
+                lo, hi, skip_diagonal = _segment(r, b, bounds, directed, loops)
+                length = hi - lo - skip_diagonal
+                if prob <= 0.0 or length <= 0:
+                    continue
+                if prob >= BERNOULLI_MIN_P:
+                    for k in range(length):
+                        if prob >= 1.0 or xoshiro_random(state) < prob:
+                            _store(indices, pos, end, lo + k, r, skip_diagonal)
+                            pos += 1
+                            count += 1
+                else:
+                    # exponential budget carried across segments and rows (see module doc)
+                    rate = rates[rb, b]
+                    k = 0
+                    while True:
+                        steps = budget / rate
+                        if steps >= length - k:  # compared as float: no overflow
+                            budget -= (length - k) * rate
+                            break
+                        k += int(steps)
+                        _store(indices, pos, end, lo + k, r, skip_diagonal)
+                        pos += 1
+                        count += 1
+                        k += 1
+                        budget = -math.log(1.0 - xoshiro_random(state))
+            row_counts[r] = count
+            total += count
+        chunk_counts[c] = total
+
+
+@jit
+def _compact(indices, starts, chunk_counts):
+    """Move every chunk's columns left so they follow each other; returns nnz."""
+    nnz = 0
+    for c in range(chunk_counts.shape[0]):
+        src = starts[c]
+        for i in range(chunk_counts[c]):
+            indices[nnz + i] = indices[src + i]
+        nnz += chunk_counts[c]
+    return nnz
+
+
+@jit
+def _block_pair_counts(indptr, indices, block_of, counts):
+    for r in range(indptr.shape[0] - 1):
+        for e in range(indptr[r], indptr[r + 1]):
+            counts[block_of[r], block_of[indices[e]]] += 1
+
+
+@parallel_jit
+def _block_pair_values(indptr, indices, block_of, values, data):
+    for r in prange(indptr.shape[0] - 1):
+        for e in range(indptr[r], indptr[r + 1]):
+            data[e] = values[block_of[r], block_of[indices[e]]]
+
+
+@jit
+def _scatter_pair_draws(indptr, indices, block_of, offsets, draws, data):
+    """Edge e of block pair (i, j) takes the next of that pair's draws (row-major order)."""
+    cursor = offsets.copy()
+    for r in range(indptr.shape[0] - 1):
+        for e in range(indptr[r], indptr[r + 1]):
+            i, j = block_of[r], block_of[indices[e]]
+            data[e] = draws[cursor[i, j]]
+            cursor[i, j] += 1
+
+
+@jit
+def _mirror_indptr(indptr, indices, full_indptr):
+    """Row pointers of the symmetric CSR of an upper-triangular one; returns its nnz."""
+    n = indptr.shape[0] - 1
+    lower = np.zeros(n, dtype=np.int64)
+    for e in range(indptr[-1]):
+        lower[indices[e]] += 1
+    full_indptr[0] = 0
+    for r in range(n):
+        own = indptr[r + 1] - indptr[r]
+        has_loop = own > 0 and indices[indptr[r]] == r
+        full_indptr[r + 1] = full_indptr[r] + own + lower[r] - has_loop
+    return full_indptr[n]
+
+
+@jit
+def _mirror(indptr, indices, data, full_indptr, full_indices, full_data):
+    """Row r of the symmetric CSR holds first the transposed entries (i, r), i < r, in
+    increasing i, then the row's own upper entries (r, c), c >= r."""
+    n = indptr.shape[0] - 1
+    cursor = full_indptr[:-1].copy()
+    for r in range(n):
+        for e in range(indptr[r], indptr[r + 1]):
+            c = indices[e]
+            if c != r:
+                full_indices[cursor[c]] = r
+                full_data[cursor[c]] = data[e]
+                cursor[c] += 1
+        # every i < r has been written, so row r's own entries come next
+        for e in range(indptr[r], indptr[r + 1]):
+            full_indices[cursor[r]] = indices[e]
+            full_data[cursor[r]] = data[e]
+            cursor[r] += 1
+
+
+@parallel_jit
+def _scatter_dense(indptr, indices, data, symmetric, A):
+    for r in prange(indptr.shape[0] - 1):
+        for e in range(indptr[r], indptr[r + 1]):
+            A[r, indices[e]] = data[e]
+    if symmetric:
+        for r in range(indptr.shape[0] - 1):
+            for e in range(indptr[r], indptr[r + 1]):
+                A[indices[e], r] = data[e]
+
+
+# ---------------------------------------------------------------- validation
+def _check_bool(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
+
+
+def _check_sizes(n, name="n"):
+    if isinstance(n, numbers.Integral) and not isinstance(n, bool):
+        raise TypeError(f"{name} must be a list or array of block sizes (one int per block); "
+                        f"got the single int {n}: use [{n}] for one block")
+    try:
+        sizes = np.asarray(n)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a list or array of block sizes; {exc}") from None
+    if sizes.ndim != 1 or sizes.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D list of block sizes; "
+                         f"got shape {sizes.shape}")
+    if sizes.dtype.kind == "f" and np.isfinite(sizes).all() and (sizes == np.round(sizes)).all():
+        sizes = sizes.astype(np.int64)
+    if sizes.dtype.kind not in "iu" or sizes.dtype == np.bool_:
+        raise TypeError(f"{name} must hold whole numbers of nodes; got {sizes.tolist()}")
+    if (sizes < 0).any():
+        raise ValueError(f"{name} must hold block sizes >= 0; got {sizes.tolist()}")
+    return sizes.astype(np.int64)
+
+
+def _check_block_matrix(value, n_blocks, name, directed):
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a {n_blocks}x{n_blocks} array of numbers") from None
+    if arr.shape != (n_blocks, n_blocks):
+        raise ValueError(f"{name} must have shape len(n) x len(n) = ({n_blocks}, {n_blocks}); "
+                         f"got {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
+    if not directed and not np.array_equal(arr, arr.T):
+        raise ValueError(f"{name} must be symmetric when directed=False (an undirected "
+                         "graph has one value per unordered block pair); pass directed=True")
+    return np.ascontiguousarray(arr)
+
+
+def _check_probabilities(p, n_blocks, directed):
+    arr = _check_block_matrix(p, n_blocks, "p", directed)
+    if ((arr < 0) | (arr > 1)).any():
+        raise ValueError(f"p must hold probabilities in [0, 1]; got values from {arr.min()} "
+                         f"to {arr.max()}")
+    return arr
+
+
+def _weight_spec(wt, wtargs, n_blocks, directed):
+    """None for a single number, else a KxK object array of (number | callable, kwargs)."""
+    if isinstance(wt, numbers.Real) and not isinstance(wt, bool):
+        if not np.isfinite(wt):
+            raise ValueError(f"wt must be finite; got {wt}")
+        return float(wt), None
+    if callable(wt):
+        if wtargs is not None and not isinstance(wtargs, dict):
+            raise TypeError(f"wtargs must be a dict of keyword arguments for wt; "
+                            f"got {type(wtargs).__name__}")
+        funcs = np.empty((n_blocks, n_blocks), dtype=object)
+        args = np.empty((n_blocks, n_blocks), dtype=object)
+        for i in range(n_blocks):
+            for j in range(n_blocks):
+                funcs[i, j], args[i, j] = wt, wtargs or {}
+        return None, (funcs, args)
+    funcs = np.array(wt, dtype=object)
+    if funcs.shape != (n_blocks, n_blocks):
+        raise ValueError(f"wt must be a number, a function or a len(n) x len(n) = "
+                         f"({n_blocks}, {n_blocks}) array of them; got shape {funcs.shape}")
+    if all(isinstance(f, numbers.Real) and not isinstance(f, bool) for f in funcs.flat):
+        return _check_block_matrix(funcs.astype(np.float64), n_blocks, "wt", directed), None
+    for f in funcs.flat:
+        if not (callable(f) or (isinstance(f, numbers.Real) and np.isfinite(f))):
+            raise TypeError(f"wt entries must be finite numbers or functions; got {f!r}")
+    if wtargs is None:
+        args = np.empty((n_blocks, n_blocks), dtype=object)
+        for idx in np.ndindex(n_blocks, n_blocks):
+            args[idx] = {}
+    else:
+        args = np.array(wtargs, dtype=object)
+        if args.shape != (n_blocks, n_blocks):
+            raise ValueError(f"wtargs must be a len(n) x len(n) = ({n_blocks}, {n_blocks}) "
+                             f"array of dicts when wt is an array; got shape {args.shape}")
+    if not directed and any(funcs[i, j] is not funcs[j, i] or args[i, j] != args[j, i]
+                            for i in range(n_blocks) for j in range(n_blocks)):
+        raise ValueError("wt and wtargs must be symmetric when directed=False; "
+                         "pass directed=True")
+    return None, (funcs, args)
+
+
+def _seeded(func, random_state):
+    """``np.random.<name>`` (the global legacy generator) becomes the same method of a
+    seeded ``RandomState``, so graspologic-style calls are reproducible; any other
+    callable is used as given."""
+    if getattr(func, "__self__", None) is np.random.mtrand._rand:
+        return getattr(random_state, func.__name__)
+    return func
+
+
+def _check_dense_fits(n_nodes):
+    need = 8 * n_nodes * n_nodes
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - non-POSIX
+        ram = 16 * 2**30
+    if need > DENSE_MEMORY_FRACTION * ram:
+        raise ValueError(f"n: a dense {n_nodes} x {n_nodes} float64 adjacency matrix needs "
+                         f"{need / 2**30:.1f} GiB, more than {DENSE_MEMORY_FRACTION:.0%} of "
+                         f"this machine's {ram / 2**30:.1f} GiB; pass sparse=True for a "
+                         "scipy.sparse.csr_array (memory O(edges))")
+
+
+# ---------------------------------------------------------------- sampling
+def _sample_structure(bounds, p, directed, loops, seed):
+    """(indptr, indices) of the directed graph, or of the upper triangle if undirected."""
+    n = int(bounds[-1])
+    n_chunks = -(-n // CHUNK_ROWS)
+    seeds = spawn_seeds(seed, n_chunks)
+    mean, var = np.zeros(n_chunks), np.zeros(n_chunks)
+    _chunk_moments(bounds, p, directed, loops, CHUNK_ROWS, mean, var)
+    capacity = np.maximum(np.ceil(mean + SLOT_SIGMAS * np.sqrt(var) + SLOT_PAD), 0)
+    capacity = capacity.astype(np.int64)
+    index_dtype = np.int32 if max(n, int(capacity.sum())) < 2**31 else np.int64
+    rates = -np.log1p(-np.minimum(p, BERNOULLI_MIN_P))  # only used below BERNOULLI_MIN_P
+    row_counts = np.empty(n, dtype=np.int64)
+    chunk_counts = np.empty(n_chunks, dtype=np.int64)
+    for _ in range(2):  # the second pass only if some chunk outgrew its slot
+        starts = np.zeros(n_chunks + 1, dtype=np.int64)
+        np.cumsum(capacity, out=starts[1:])
+        indices = np.empty(int(starts[-1]), dtype=index_dtype)
+        _sample_rows(bounds, p, rates, directed, loops, CHUNK_ROWS, seeds, starts, indices,
+                     row_counts, chunk_counts)
+        if (chunk_counts <= capacity).all():
+            break
+        capacity = np.maximum(capacity, chunk_counts)
+        index_dtype = np.int32 if max(n, int(capacity.sum())) < 2**31 else np.int64
+    nnz = _compact(indices, starts, chunk_counts)
+    indptr = np.zeros(n + 1, dtype=index_dtype)
+    np.cumsum(row_counts, out=indptr[1:])
+    indices = indices[:nnz] if nnz > 0.75 * indices.size else indices[:nnz].copy()
+    return indptr, indices
+
+
+def _edge_weights(indptr, indices, bounds, constant, spec, generator):
+    if spec is None:
+        if np.ndim(constant) == 0:
+            return np.full(indices.size, constant)
+        data = np.empty(indices.size)
+        _block_pair_values(indptr, indices, _block_of(bounds), constant, data)
+        return data
+    funcs, args = spec
+    n_blocks = bounds.size - 1
+    block_of = _block_of(bounds)
+    counts = np.zeros((n_blocks, n_blocks), dtype=np.int64)
+    _block_pair_counts(indptr, indices, block_of, counts)
+    random_state = np.random.RandomState(generator.integers(2**32))
+    draws = []
+    for i, j in np.ndindex(n_blocks, n_blocks):
+        m = int(counts[i, j])
+        if callable(funcs[i, j]):
+            values = _seeded(funcs[i, j], random_state)(size=m, **args[i, j])
+            values = np.asarray(values, dtype=np.float64).reshape(-1)
+            if values.size != m or not np.isfinite(values).all():
+                raise ValueError(f"wt[{i}, {j}](size={m}, **wtargs) must return {m} finite "
+                                 f"numbers; got {values.size} values")
+        else:
+            values = np.full(m, float(funcs[i, j]))
+        draws.append(values)
+    offsets = np.concatenate([[0], np.cumsum(counts.ravel())[:-1]]).reshape(counts.shape)
+    data = np.empty(indices.size)
+    _scatter_pair_draws(indptr, indices, block_of, offsets, np.concatenate(draws), data)
+    return data
+
+
+def _block_of(bounds):
+    return np.repeat(np.arange(bounds.size - 1, dtype=np.int64), np.diff(bounds))
+
+
+def _degree_corrected(sizes, bounds, p, directed, loops, constant, spec, dc, dc_kws,
+                      generator):
+    """graspologic's degree-corrected sampler (dense): per block pair, the number of
+    edges is Binomial(n_i n_j, p) and their positions are drawn without replacement
+    with probability dc[u] dc[v]."""
+    n, n_blocks = int(bounds[-1]), sizes.size
+    random_state = np.random.RandomState(generator.integers(2**32))
+    weights = _degree_weights(dc, dc_kws, sizes, bounds, random_state)
+    A = np.zeros((n, n))
+    for i in range(n_blocks):
+        for j in range(n_blocks) if directed else range(i, n_blocks):
+            rows = np.arange(bounds[i], bounds[i + 1])
+            cols = np.arange(bounds[j], bounds[j + 1])
+            if rows.size == 0 or cols.size == 0:
+                continue
+            dist = np.outer(weights[rows], weights[cols]).ravel()
+            n_edges = generator.binomial(rows.size * cols.size, p[i, j])
+            support = int(np.count_nonzero(dist))
+            if n_edges > support:
+                warnings.warn("dc: more edges sampled than pairs with nonzero dc weight; "
+                              "picking fewer edges", UserWarning, stacklevel=3)
+                n_edges = support
+            flat = generator.choice(dist.size, size=n_edges, replace=False, p=dist / dist.sum())
+            r, c = rows[flat // cols.size], cols[flat % cols.size]
+            if spec is None:
+                value = constant if np.ndim(constant) == 0 else constant[i, j]
+            else:
+                func, kwargs = spec[0][i, j], spec[1][i, j]
+                value = (_seeded(func, random_state)(size=n_edges, **kwargs)
+                         if callable(func) else float(func))
+            A[r, c] = value
+    if not loops:
+        np.fill_diagonal(A, 0.0)
+    if not directed:
+        A = np.triu(A) + np.triu(A, 1).T
+    return A
+
+
+def _degree_weights(dc, dc_kws, sizes, bounds, random_state):
+    n = int(bounds[-1])
+    given = False  # per-node numbers (warn when normalised) rather than drawn weights
+    if callable(dc):
+        if not isinstance(dc_kws, dict):
+            raise TypeError(f"dc_kws must be a dict when dc is a function; "
+                            f"got {type(dc_kws).__name__}")
+        draw = _seeded(dc, random_state)
+        weights = np.array([draw(**dc_kws) for _ in range(n)], dtype=np.float64)
+    elif isinstance(dc, (list, tuple, np.ndarray)) and len(dc) and all(callable(f) for f in dc):
+        if len(dc) != sizes.size:
+            raise ValueError(f"dc must have one function per block ({sizes.size}); got {len(dc)}")
+        kws = [{} for _ in dc] if isinstance(dc_kws, dict) and not dc_kws else list(dc_kws)
+        if len(kws) != sizes.size or not all(isinstance(k, dict) for k in kws):
+            raise ValueError(f"dc_kws must be a list of {sizes.size} dicts (one per block)")
+        weights = np.array([_seeded(f, random_state)(**k)
+                            for f, k, size in zip(dc, kws, sizes, strict=True)
+                            for _ in range(size)], dtype=np.float64).reshape(-1)
+    else:
+        given = True
+        try:
+            weights = np.array(dc, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError("dc must be a function, a list of one function per block, or "
+                            f"{n} numbers (one per node); got {type(dc).__name__}") from None
+        if weights.shape != (n,):
+            raise ValueError(f"dc must have one weight per node ({n}); got shape {weights.shape}")
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise ValueError("dc must give finite, non-negative degree weights")
+    for b in range(sizes.size):
+        block = weights[bounds[b]:bounds[b + 1]]
+        total = block.sum()
+        if block.size and total <= 0:
+            raise ValueError(f"dc: the weights of block {b} sum to 0")
+        if given and block.size and not np.isclose(total, 1.0, atol=1e-8):
+            warnings.warn(f"dc: block {b} weights sum to {total:.6g}, normalizing",
+                          UserWarning, stacklevel=4)
+        block /= total
+    return weights
+
+
+# ---------------------------------------------------------------- public API
+def sbm(n, p, directed=False, loops=False, wt=1, wtargs=None, dc=None, dc_kws={},  # noqa: B006
+        return_labels=False, *, sparse=False, seed=None):
+    """Sample a stochastic block model graph (graspologic's ``sbm`` signature).
+
+    Each ordered pair of nodes (i, j), i != j unless ``loops``, is an edge with
+    probability ``p[b(i), b(j)]``, independently; an undirected graph samples i < j
+    and mirrors.  Cost O(edges + nodes x blocks) by geometric skipping, in parallel
+    over fixed row chunks: the same ``seed`` gives the same graph for any number of
+    threads.
+
+    Parameters
+    ----------
+    n : list of int
+        Block sizes; nodes ``0 .. n[0]-1`` form block 0, and so on.
+    p : array-like, shape (K, K)
+        Edge probabilities between blocks, in [0, 1]; symmetric unless ``directed``.
+    directed, loops : bool
+        Directed graph (else symmetric); allow self-loops.
+    wt : number, callable or (K, K) array of them
+        Edge weights: a constant, or a function called as ``wt(size=m, **wtargs)``
+        once per block pair for its ``m`` edges (in row-major edge order).  NumPy's
+        global-state functions such as ``np.random.poisson`` are replaced by the same
+        method of a ``RandomState`` seeded from ``seed``, so the weights are reproducible.
+    wtargs : dict or (K, K) array of dicts
+        Keyword arguments of ``wt``.
+    dc, dc_kws :
+        Degree correction as in graspologic (a function, one function per block, or
+        one weight per node); dense output only.
+    return_labels : bool
+        Also return the block label of every node.
+    sparse : bool
+        Return a ``scipy.sparse.csr_array`` (sorted indices, no duplicates) instead of
+        a dense float64 array; dense output that would not fit in memory is refused.
+    seed : int, SeedSequence or None
+
+    Returns
+    -------
+    A : ndarray or csr_array, shape (sum(n), sum(n))
+    labels : ndarray of int64, only with ``return_labels``
+
+    Examples
+    --------
+    >>> from fastnet.graph import sbm
+    >>> A, labels = sbm([3, 2], [[1.0, 0.0], [0.0, 1.0]], return_labels=True, seed=0)
+    >>> A
+    array([[0., 1., 1., 0., 0.],
+           [1., 0., 1., 0., 0.],
+           [1., 1., 0., 0., 0.],
+           [0., 0., 0., 0., 1.],
+           [0., 0., 0., 1., 0.]])
+    >>> labels
+    array([0, 0, 0, 1, 1])
+    >>> G = sbm([500_000] * 2, [[4e-6, 1e-6], [1e-6, 4e-6]], sparse=True, seed=1)
+    >>> G.shape, G.nnz > 0
+    ((1000000, 1000000), True)
+    """
+    directed = _check_bool(directed, "directed")
+    loops = _check_bool(loops, "loops")
+    return_labels = _check_bool(return_labels, "return_labels")
+    sparse = _check_bool(sparse, "sparse")
+    sizes = _check_sizes(n)
+    p = _check_probabilities(p, sizes.size, directed)
+    constant, spec = _weight_spec(wt, wtargs, sizes.size, directed)
+    seed_sequence = as_seed_sequence(seed)
+    bounds = np.zeros(sizes.size + 1, dtype=np.int64)
+    np.cumsum(sizes, out=bounds[1:])
+    n_nodes = int(bounds[-1])
+    if dc is not None and sparse:
+        raise NotImplementedError("dc (degree correction) is implemented for dense output "
+                                  "only; pass sparse=False or dc=None")
+    if not sparse:
+        _check_dense_fits(n_nodes)
+    structure_seed, weight_seed = spawn_sequences(seed_sequence, 2)
+    generator = np.random.default_rng(weight_seed)
+    if dc is not None:
+        A = _degree_corrected(sizes, bounds, p, directed, loops, constant, spec, dc, dc_kws,
+                              generator)
+        return (A, _block_of(bounds)) if return_labels else A
+    indptr, indices = _sample_structure(bounds, p, directed, loops, structure_seed)
+    data = _edge_weights(indptr, indices, bounds, constant, spec, generator)
+    if not sparse:
+        A = np.zeros((n_nodes, n_nodes))
+        _scatter_dense(indptr, indices, data, not directed, A)
+    else:
+        if not directed:
+            full_indptr = np.empty(indptr.size, dtype=np.int64)
+            n_full = int(_mirror_indptr(indptr, indices, full_indptr))
+            index_dtype = np.int32 if max(n_nodes, n_full) < 2**31 else np.int64
+            full_indices = np.empty(n_full, dtype=index_dtype)
+            full_data = np.empty(n_full)
+            _mirror(indptr, indices, data, full_indptr, full_indices, full_data)
+            indptr = full_indptr.astype(index_dtype, copy=False)
+            indices, data = full_indices, full_data
+        A = scipy.sparse.csr_array((data, indices, indptr), shape=(n_nodes, n_nodes))
+        A.has_sorted_indices = True
+        A.has_canonical_format = True
+    return (A, _block_of(bounds)) if return_labels else A
+
+
+def feedforward_block_probs(n_blocks, low_p, diag_p, feedforward_p):
+    """Block probabilities of a feedforward chain: ``low_p`` everywhere, ``diag_p`` on
+    the diagonal and ``feedforward_p`` on the first superdiagonal (block b projects to
+    block b + 1).
+
+    >>> feedforward_block_probs(3, 0.0, 0.2, 0.3)
+    array([[0.2, 0.3, 0. ],
+           [0. , 0.2, 0.3],
+           [0. , 0. , 0.2]])
+    """
+    if isinstance(n_blocks, bool) or not isinstance(n_blocks, numbers.Integral):
+        raise TypeError(f"n_blocks must be an int >= 1; got {type(n_blocks).__name__}")
+    if n_blocks < 1:
+        raise ValueError(f"n_blocks must be >= 1; got {n_blocks}")
+    for name, value in [("low_p", low_p), ("diag_p", diag_p), ("feedforward_p", feedforward_p)]:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{name} must be a probability in [0, 1]; got {type(value).__name__}")
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{name} must be a probability in [0, 1]; got {value}")
+    B = np.full((n_blocks, n_blocks), float(low_p))
+    np.fill_diagonal(B, float(diag_p))
+    B[np.arange(n_blocks - 1), np.arange(1, n_blocks)] = float(feedforward_p)
+    return B
+
+
+def block_labels(sizes):
+    """The block of every node for consecutive blocks of the given sizes.
+
+    >>> block_labels([2, 3])
+    array([0, 0, 1, 1, 1])
+    """
+    sizes = _check_sizes(sizes, "sizes")
+    return np.repeat(np.arange(sizes.size, dtype=np.int64), sizes)
