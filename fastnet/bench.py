@@ -21,6 +21,7 @@ import numpy as np
 from . import nn
 from .reference import cluster as ref_cluster
 from .reference import decomposition as ref_decomposition
+from .reference import graph as ref_graph
 from .reference import nn as ref_nn
 
 __all__ = ["Case", "CASES", "select", "time_call", "run", "format_table"]
@@ -35,7 +36,9 @@ class Case:
     ``peers()`` returns ``{label: callable}`` for installed libraries computing the
     same result (tests compare them); ``baselines()`` the same for callables that are
     only timed: a floor such as the BLAS products alone, or a library whose result
-    differs in detail.  ``rtol`` overrides the tests' tolerance per dtype.
+    differs in detail.  ``rtol`` overrides the tests' tolerance per dtype.  Random
+    samplers cannot equal their twin draw for draw: ``compare(fast, reference)`` then
+    asserts that the two results agree in distribution.
     """
 
     name: str
@@ -47,6 +50,7 @@ class Case:
     dtypes: tuple[str, ...] = ("float64", "float32")
     baselines: Callable[[], dict] = field(default=lambda: {})
     rtol: dict = field(default_factory=dict)
+    compare: Callable | None = None
 
     def inputs(self, size: int, dtype, seed: int = 0) -> tuple:
         return self.make_inputs(size, np.dtype(dtype), np.random.default_rng(seed))
@@ -392,6 +396,80 @@ CASES += [
     Case("homogeneity_score", _cluster_function("homogeneity_score"),
          ref_cluster.homogeneity_score, _label_pairs, _sklearn_metric("homogeneity_score"),
          sizes=(10_000, 1_000_000), dtypes=("int64",)),
+]
+
+
+# ---------------------------------------------------------------- graph cases
+SBM_LOW_P, SBM_DIAG_P, SBM_FF_P = 0.05, 0.2, 0.3  # the seed's 10 x 500 feedforward SBM
+SPARSE_SBM_P = (1e-5, 3e-5, 3e-5)  # 10^6 nodes in 5 blocks: ~17 million directed edges
+
+
+def _sbm_dense_inputs(size, dtype, rng):
+    return [size // 10] * 10, ref_graph.feedforward_block_probs(10, SBM_LOW_P, SBM_DIAG_P,
+                                                                 SBM_FF_P)
+
+
+def _sbm_sparse_inputs(size, dtype, rng):
+    scale = 1_000_000 / size  # the same expected degree (~17) at every size
+    probs = [q * scale for q in SPARSE_SBM_P]
+    return [size // 5] * 5, ref_graph.feedforward_block_probs(5, *probs)
+
+
+def _twin_sbm(sparse):
+    def sample(sizes, p):
+        return ref_graph.sbm(sizes, p, directed=True, sparse=sparse, seed=0)
+
+    return sample
+
+
+def _fast_sbm(sparse):
+    def sample(sizes, p):
+        from .graph import sbm
+
+        return sbm(sizes, p, directed=True, sparse=sparse, seed=0)
+
+    return sample
+
+
+def _igraph_sbm():
+    try:
+        import igraph
+    except ImportError:
+        return {}
+    return {"igraph Graph.SBM": lambda sizes, p: igraph.Graph.SBM(
+        np.asarray(p).tolist(), list(sizes), directed=True)}
+
+
+def _same_block_densities(n_blocks):
+    """Per block-pair edge counts of two directed samples of the same ``n_blocks``
+    equal-block SBM agree within 6 standard deviations of their difference."""
+
+    def compare(fast, reference):
+        import scipy.sparse
+
+        fast, reference = scipy.sparse.csr_array(fast), scipy.sparse.csr_array(reference)
+        assert fast.shape == reference.shape
+        labels = np.repeat(np.arange(n_blocks), fast.shape[0] // n_blocks)
+        counts = []
+        for A in (fast, reference):
+            coo = A.tocoo()
+            table = np.zeros((n_blocks, n_blocks))
+            np.add.at(table, (labels[coo.row], labels[coo.col]), 1)
+            counts.append(table)
+        # Binomial counts: a difference of two has variance at most twice the mean
+        tolerance = 6 * np.sqrt(2 * np.maximum(counts[1], 1.0))
+        assert np.all(np.abs(counts[0] - counts[1]) <= tolerance), (counts[0], counts[1])
+
+    return compare
+
+
+CASES += [
+    Case("sbm_dense", _fast_sbm(False), _twin_sbm(False), _sbm_dense_inputs,
+         baselines=_igraph_sbm, sizes=(1_000, 5_000), dtypes=("float64",),
+         compare=_same_block_densities(10)),
+    Case("sbm_sparse", _fast_sbm(True), _twin_sbm(True), _sbm_sparse_inputs,
+         baselines=_igraph_sbm, sizes=(100_000, 1_000_000), dtypes=("float64",),
+         compare=_same_block_densities(5)),
 ]
 
 

@@ -17,6 +17,9 @@ IDS = [f"{case.name}-{dtype}" for case, dtype in CASE_DTYPES]
 def test_fast_matches_reference(case, dtype):
     args = case.inputs(case.sizes[0], dtype)
     fast = case.fast(*args)
+    if case.compare is not None:  # random samplers: agreement in distribution
+        case.compare(fast, case.reference(*args))
+        return
     if np.dtype(dtype).kind == "f":  # float inputs keep their dtype
         assert np.asarray(fast).dtype == np.dtype(dtype)
     if case.name == "log_softmax":  # log-probabilities: absolute error near 0
@@ -45,6 +48,14 @@ def test_inputs_are_reproducible():
         a, b = case.inputs(100, "float64"), case.inputs(100, "float64")
         for x, y in zip(a, b, strict=True):
             np.testing.assert_array_equal(x, y)
+
+
+def test_random_cases_compare_catches_a_wrong_sampler():
+    case = next(c for c in bench.CASES if c.name == "sbm_sparse")
+    sizes, p = case.inputs(case.sizes[0], "float64")
+    wrong = case.reference(sizes, p * 1.2)  # 20 % too many edges everywhere
+    with pytest.raises(AssertionError):
+        case.compare(case.fast(sizes, p), wrong)
 
 
 def test_select():

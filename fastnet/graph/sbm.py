@@ -54,13 +54,18 @@ def _segment(r, b, bounds, directed, loops):
 
 
 @jit(inline="always")
-def _store(indices, pos, end, col, r, skip_diagonal):
-    """Write column ``col`` of the segment (shifted past r's own column if skipped)
-    unless the chunk's slot is full."""
+def _store(indices, pos, end, col, r, skip_diagonal, dense, value, mirror):
+    """Edge (r, col) (col shifted past r's own column if skipped): its column into the
+    chunk's slot unless full, or ``value`` into the dense matrix (both triangles if
+    undirected, i.e. if only the upper triangle is sampled)."""
     if skip_diagonal and col >= r:
         col += 1
     if pos < end:
         indices[pos] = col
+    if dense.shape[0] > 0:
+        dense[r, col] = value
+        if mirror:
+            dense[col, r] = value
 
 
 @jit
@@ -81,10 +86,12 @@ def _chunk_moments(bounds, p, directed, loops, chunk_rows, mean, var):
 
 @parallel_jit
 def _sample_rows(bounds, p, rates, directed, loops, chunk_rows, seeds, starts, indices, row_counts,
-                 chunk_counts):
+                 chunk_counts, dense, values):
     """Columns of every row's edges into ``indices[starts[c]:starts[c + 1]]`` for chunk c
     (sorted, since segments and skips go left to right).  A chunk that outgrows its
-    slot keeps drawing and counting without writing; the caller reruns with room."""
+    slot keeps drawing and counting without writing; the caller reruns with room.
+    Given a non-empty ``dense`` matrix, edges are written there instead, with weight
+    ``values[block(r), block(col)]`` (the same draws, so the same graph)."""
     n, n_blocks = bounds[-1], p.shape[0]
     for c in prange(seeds.shape[0]):
         state = np.empty(4, dtype=np.uint64)
@@ -100,7 +107,7 @@ def _sample_rows(bounds, p, rates, directed, loops, chunk_rows, seeds, starts, i
                 rb += 1
             count = 0
             for b in range(n_blocks):
-                prob = p[rb, b]
+                prob, value = p[rb, b], values[rb, b]
                 lo, hi, skip_diagonal = _segment(r, b, bounds, directed, loops)
                 length = hi - lo - skip_diagonal
                 if prob <= 0.0 or length <= 0:
@@ -108,7 +115,8 @@ def _sample_rows(bounds, p, rates, directed, loops, chunk_rows, seeds, starts, i
                 if prob >= BERNOULLI_MIN_P:
                     for k in range(length):
                         if prob >= 1.0 or xoshiro_random(state) < prob:
-                            _store(indices, pos, end, lo + k, r, skip_diagonal)
+                            _store(indices, pos, end, lo + k, r, skip_diagonal, dense, value,
+                                   not directed)
                             pos += 1
                             count += 1
                 else:
@@ -121,7 +129,8 @@ def _sample_rows(bounds, p, rates, directed, loops, chunk_rows, seeds, starts, i
                             budget -= (length - k) * rate
                             break
                         k += int(steps)
-                        _store(indices, pos, end, lo + k, r, skip_diagonal)
+                        _store(indices, pos, end, lo + k, r, skip_diagonal, dense, value,
+                               not directed)
                         pos += 1
                         count += 1
                         k += 1
@@ -329,11 +338,28 @@ def _check_dense_fits(n_nodes):
 
 
 # ---------------------------------------------------------------- sampling
+def _chunk_seeds(n, seed):
+    return spawn_seeds(seed, -(-n // CHUNK_ROWS))
+
+
+def _sample_dense(bounds, p, directed, loops, seed, values):
+    """The dense adjacency matrix with block-pair weights ``values``, sampled in place
+    (the same draws as :func:`_sample_structure`, so the same graph)."""
+    n = int(bounds[-1])
+    seeds = _chunk_seeds(n, seed)
+    A = np.zeros((n, n))
+    no_slots = np.zeros(seeds.size + 1, dtype=np.int64)
+    _sample_rows(bounds, p, -np.log1p(-np.minimum(p, BERNOULLI_MIN_P)), directed, loops,
+                 CHUNK_ROWS, seeds, no_slots, np.empty(0, dtype=np.int32),
+                 np.empty(n, dtype=np.int64), np.empty(seeds.size, dtype=np.int64), A, values)
+    return A
+
+
 def _sample_structure(bounds, p, directed, loops, seed):
     """(indptr, indices) of the directed graph, or of the upper triangle if undirected."""
     n = int(bounds[-1])
-    n_chunks = -(-n // CHUNK_ROWS)
-    seeds = spawn_seeds(seed, n_chunks)
+    seeds = _chunk_seeds(n, seed)
+    n_chunks = seeds.size
     mean, var = np.zeros(n_chunks), np.zeros(n_chunks)
     _chunk_moments(bounds, p, directed, loops, CHUNK_ROWS, mean, var)
     capacity = np.maximum(np.ceil(mean + SLOT_SIGMAS * np.sqrt(var) + SLOT_PAD), 0)
@@ -347,7 +373,7 @@ def _sample_structure(bounds, p, directed, loops, seed):
         np.cumsum(capacity, out=starts[1:])
         indices = np.empty(int(starts[-1]), dtype=index_dtype)
         _sample_rows(bounds, p, rates, directed, loops, CHUNK_ROWS, seeds, starts, indices,
-                     row_counts, chunk_counts)
+                     row_counts, chunk_counts, np.empty((0, 0)), p)
         if (chunk_counts <= capacity).all():
             break
         capacity = np.maximum(capacity, chunk_counts)
@@ -551,6 +577,10 @@ def sbm(n, p, directed=False, loops=False, wt=1, wtargs=None, dc=None, dc_kws={}
     if dc is not None:
         A = _degree_corrected(sizes, bounds, p, directed, loops, constant, spec, dc, dc_kws,
                               generator)
+        return (A, _block_of(bounds)) if return_labels else A
+    if not sparse and spec is None:  # constant weights per block pair: write in place
+        values = np.broadcast_to(np.asarray(constant, dtype=np.float64), p.shape).copy()
+        A = _sample_dense(bounds, p, directed, loops, structure_seed, values)
         return (A, _block_of(bounds)) if return_labels else A
     indptr, indices = _sample_structure(bounds, p, directed, loops, structure_seed)
     data = _edge_weights(indptr, indices, bounds, constant, spec, generator)

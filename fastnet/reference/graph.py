@@ -40,30 +40,56 @@ def sbm(n, p, directed=False, loops=False, wt=1, wtargs=None, return_labels=Fals
     """graspologic's sampler: for every block pair, one uniform number per ordered pair
     of nodes, an edge where it is below ``p``; undirected graphs keep the upper triangle
     and mirror it.  ``wt`` is a number or a function called as ``wt(size=m, **wtargs)``
-    with a ``RandomState`` of the same name drawn from ``seed``."""
+    with a ``RandomState`` of the same name drawn from ``seed``.
+
+    With ``sparse=True`` nothing of size n^2 is formed: each block pair gets
+    m ~ Binomial(pairs, p) edges at m distinct uniformly chosen positions (the same
+    distribution), gathered into a ``csr_array``."""
     n, p = np.asarray(n), np.asarray(p, dtype=np.float64)
     generator = np.random.default_rng(seed)
     bounds = np.concatenate([[0], np.cumsum(n)])
     total = int(bounds[-1])
-    A = np.zeros((total, total))
     weights = np.random.RandomState(generator.integers(2**32))
+    all_rows, all_cols, all_values = [], [], []
+    A = None if sparse else np.zeros((total, total))
     for i in range(n.size):
         for j in range(n.size) if directed else range(i, n.size):
-            rows, cols = np.meshgrid(np.arange(bounds[i], bounds[i + 1]),
-                                     np.arange(bounds[j], bounds[j + 1]), indexing="ij")
-            hit = generator.uniform(size=rows.shape) < p[i, j]
-            rows, cols = rows[hit], cols[hit]
+            if sparse:
+                cells = generator.choice(n[i] * n[j], replace=False,
+                                         size=generator.binomial(n[i] * n[j], p[i, j]))
+                rows, cols = bounds[i] + cells // n[j], bounds[j] + cells % n[j]
+                upper = rows < cols if not directed else rows != cols
+                keep = upper | (loops & (rows == cols))
+                rows, cols = rows[keep], cols[keep]
+            else:
+                rows, cols = np.meshgrid(np.arange(bounds[i], bounds[i + 1]),
+                                         np.arange(bounds[j], bounds[j + 1]), indexing="ij")
+                hit = generator.uniform(size=rows.shape) < p[i, j]
+                rows, cols = rows[hit], cols[hit]
             value = wt if not callable(wt) else getattr(weights, wt.__name__)(
                 size=rows.size, **(wtargs or {}))
-            A[rows, cols] = value
-    if not loops:
-        A -= np.diag(np.diag(A))
-    if not directed:
-        A = np.triu(A) + np.triu(A, 1).T
+            if sparse:
+                all_rows.append(rows)
+                all_cols.append(cols)
+                all_values.append(np.broadcast_to(np.asarray(value, dtype=np.float64), rows.shape))
+            else:
+                A[rows, cols] = value
     if sparse:
         import scipy.sparse
 
-        A = scipy.sparse.csr_array(A)
+        rows, cols = np.concatenate(all_rows), np.concatenate(all_cols)
+        values = np.concatenate(all_values)
+        if not directed:
+            off = rows != cols
+            rows, cols = np.concatenate([rows, cols[off]]), np.concatenate([cols, rows[off]])
+            values = np.concatenate([values, values[off]])
+        A = scipy.sparse.csr_array((values, (rows, cols)), shape=(total, total))
+        A.sort_indices()
+    else:
+        if not loops:
+            A -= np.diag(np.diag(A))
+        if not directed:
+            A = np.triu(A) + np.triu(A, 1).T
     return (A, block_labels(n)) if return_labels else A
 
 
