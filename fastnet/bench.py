@@ -473,6 +473,102 @@ CASES += [
 ]
 
 
+SIGNAL_FLOW_P = (0.05, 0.1, 0.3)  # low, within-block, feedforward: 10 blocks
+
+
+def _flow_graph_inputs(size, dtype, rng):
+    from .graph import sbm
+
+    probs = ref_graph.feedforward_block_probs(10, *SIGNAL_FLOW_P)
+    return (sbm([size // 10] * 10, probs, directed=True, seed=int(rng.integers(2**32))),)
+
+
+def _sparse_flow_graph_inputs(size, dtype, rng):
+    from .graph import sbm
+
+    probs = ref_graph.feedforward_block_probs(5, 1e-5, 2e-5, 2e-5) * (1_000_000 / size)
+    return (sbm([size // 5] * 5, probs, directed=True, sparse=True,
+                seed=int(rng.integers(2**32))),)
+
+
+def _graph_function(name):
+    def fast(*args):
+        from . import graph
+
+        return getattr(graph, name)(*args)
+
+    fast.__name__ = name
+    return fast
+
+
+def _scipy_cg_signal_flow(A):
+    """Signal flow with scipy's sparse algebra and conjugate gradients (the baseline at
+    sizes where the pinv twin cannot run): W, b and L by sparse operations, CG on L z = b,
+    then each component's mean removed."""
+    import scipy.sparse
+    import scipy.sparse.csgraph
+    import scipy.sparse.linalg
+
+    A = scipy.sparse.csr_array(A)
+    W = (A + A.T) / 2
+    b = np.asarray((W.multiply((A - A.T).sign())).sum(axis=1)).ravel()
+    L = scipy.sparse.diags_array(np.asarray(W.sum(axis=1)).ravel()) - W
+    z, _ = scipy.sparse.linalg.cg(L, b, rtol=1e-10, maxiter=10 * A.shape[0])
+    _, labels = scipy.sparse.csgraph.connected_components(W, directed=False)
+    return z - (np.bincount(labels, weights=z) / np.bincount(labels))[labels]
+
+
+def _gene_like(size, dtype, rng):
+    """800 samples x ``size`` genes in 18 co-expressed groups (correlation ~0.9 within a
+    group, ~0 across): a correlation graph of 18 connected components, as in the study."""
+    n_samples, n_groups = 800, 18
+    factors = rng.standard_normal((n_samples, n_groups))
+    group = rng.integers(0, n_groups, size)
+    return (factors[:, group] + 0.35 * rng.standard_normal((n_samples, size)),)
+
+
+def _gene_graph(size, dtype, rng):
+    return (ref_graph.correlation_graph(*_gene_like(size, dtype, rng)),)
+
+
+def _fast_embedding(A):
+    from .graph import spectral_embedding
+
+    return spectral_embedding(A, 18)
+
+
+def _twin_embedding(A):
+    return ref_graph.spectral_embedding(A, 18)
+
+
+def _equal(fast, reference):
+    assert fast == reference, (fast, reference)
+
+
+def _same_subspace(fast, reference):
+    """Eigenvectors of a repeated eigenvalue are defined up to rotation: compare the
+    projectors onto the spanned subspaces."""
+    np.testing.assert_allclose(fast @ fast.T, reference @ reference.T, atol=1e-8)
+
+
+CASES += [
+    Case("signal_flow_dense", _graph_function("signal_flow"), ref_graph.signal_flow,
+         _flow_graph_inputs, sizes=(600, 3_000), dtypes=("float64",), rtol={"float64": 1e-8}),
+    Case("signal_flow_sparse", _graph_function("signal_flow"), _scipy_cg_signal_flow,
+         _sparse_flow_graph_inputs, sizes=(100_000, 1_000_000), dtypes=("float64",),
+         rtol={"float64": 1e-6}),
+    Case("correlation_graph", _graph_function("correlation_graph"),
+         ref_graph.correlation_graph, _gene_like, sizes=(500, 3_000), dtypes=("float64",)),
+    Case("normalized_laplacian", _graph_function("normalized_laplacian"),
+         ref_graph.normalized_laplacian, _gene_graph, sizes=(500, 3_000), dtypes=("float64",)),
+    Case("connected_components", _graph_function("connected_components"),
+         ref_graph.connected_components, _gene_graph, sizes=(500, 3_000),
+         dtypes=("float64",), compare=_equal),
+    Case("spectral_embedding", _fast_embedding, _twin_embedding, _gene_graph,
+         sizes=(500, 3_000), dtypes=("float64",), compare=_same_subspace),
+]
+
+
 def select(pattern: str | None = None) -> list[Case]:
     """Cases whose name matches the glob ``pattern`` (or contains it); all if None."""
     if not pattern:
