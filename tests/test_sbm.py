@@ -304,3 +304,23 @@ def test_feedforward_bad_input(args, error, match):
 def test_block_labels_bad_input():
     with pytest.raises(ValueError, match="sizes must hold block sizes >= 0"):
         block_labels([1, -2])
+
+
+@pytest.mark.parametrize("directed", [True, False])
+def test_peak_memory_is_a_small_multiple_of_the_csr_output(directed):
+    """Sampling writes CSR directly: besides the output, only chunk slots (a few percent)
+    and, for undirected graphs, the upper triangle before mirroring (half the output)."""
+    import tracemalloc
+
+    p = feedforward_block_probs(5, 1e-4, 3e-4, 3e-4)
+    p = p if directed else np.maximum(p, p.T)
+    sbm([100] * 5, p, directed=directed, sparse=True, seed=0)  # compile outside the trace
+    tracemalloc.start()
+    try:
+        A = sbm([40_000] * 5, p, directed=directed, sparse=True, seed=1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    output = A.data.nbytes + A.indices.nbytes + A.indptr.nbytes
+    assert A.nnz > 10**6
+    assert peak <= (1.2 if directed else 1.8) * output
