@@ -362,14 +362,16 @@ def _sklearn_metric(name):
     return peers
 
 
-def _cluster_function(name):
+def _lazy_function(area, name):
+    """``fastnet.<area>.<name>``, imported on first call (the table loads light)."""
     def fast(*args):
-        from . import cluster
+        import importlib
 
-        return getattr(cluster, name)(*args)
+        return getattr(importlib.import_module(f"{__package__}.{area}"), name)(*args)
 
     fast.__name__ = name
     return fast
+
 
 
 CASES += [
@@ -383,17 +385,17 @@ CASES += [
          baselines=_EMBEDDING[2], sizes=(800, 800), dtypes=("float64",)),
     Case("gmm_long_em", _long_em_fast, _long_em_reference, _long_em_inputs, _long_em_peers,
          sizes=(300, 1_000), dtypes=("float64",), rtol={"float64": 1e-6}),
-    Case("adjusted_rand_score", _cluster_function("adjusted_rand_score"),
+    Case("adjusted_rand_score", _lazy_function("cluster", "adjusted_rand_score"),
          ref_cluster.adjusted_rand_score, _label_pairs, _sklearn_metric("adjusted_rand_score"),
          sizes=(10_000, 1_000_000), dtypes=("int64",)),
-    Case("calinski_harabasz_score", _cluster_function("calinski_harabasz_score"),
+    Case("calinski_harabasz_score", _lazy_function("cluster", "calinski_harabasz_score"),
          ref_cluster.calinski_harabasz_score, _points_and_labels,
          _sklearn_metric("calinski_harabasz_score"), sizes=(10_000, 1_000_000),
          dtypes=("float64",)),
-    Case("within_cluster_distance", _cluster_function("within_cluster_distance"),
+    Case("within_cluster_distance", _lazy_function("cluster", "within_cluster_distance"),
          ref_cluster.within_cluster_distance, _points_and_labels, sizes=(300, 1_500),
          dtypes=("float64",)),
-    Case("homogeneity_score", _cluster_function("homogeneity_score"),
+    Case("homogeneity_score", _lazy_function("cluster", "homogeneity_score"),
          ref_cluster.homogeneity_score, _label_pairs, _sklearn_metric("homogeneity_score"),
          sizes=(10_000, 1_000_000), dtypes=("int64",)),
 ]
@@ -491,16 +493,6 @@ def _sparse_flow_graph_inputs(size, dtype, rng):
                 seed=int(rng.integers(2**32))),)
 
 
-def _graph_function(name):
-    def fast(*args):
-        from . import graph
-
-        return getattr(graph, name)(*args)
-
-    fast.__name__ = name
-    return fast
-
-
 def _scipy_cg_signal_flow(A):
     """Signal flow with scipy's sparse algebra and conjugate gradients (the baseline at
     sizes where the pinv twin cannot run): W, b and L by sparse operations, CG on L z = b,
@@ -552,16 +544,16 @@ def _same_subspace(fast, reference):
 
 
 CASES += [
-    Case("signal_flow_dense", _graph_function("signal_flow"), ref_graph.signal_flow,
+    Case("signal_flow_dense", _lazy_function("graph", "signal_flow"), ref_graph.signal_flow,
          _flow_graph_inputs, sizes=(600, 3_000), dtypes=("float64",), rtol={"float64": 1e-8}),
-    Case("signal_flow_sparse", _graph_function("signal_flow"), _scipy_cg_signal_flow,
+    Case("signal_flow_sparse", _lazy_function("graph", "signal_flow"), _scipy_cg_signal_flow,
          _sparse_flow_graph_inputs, sizes=(100_000, 1_000_000), dtypes=("float64",),
          rtol={"float64": 1e-6}),
-    Case("correlation_graph", _graph_function("correlation_graph"),
+    Case("correlation_graph", _lazy_function("graph", "correlation_graph"),
          ref_graph.correlation_graph, _gene_like, sizes=(500, 3_000), dtypes=("float64",)),
-    Case("normalized_laplacian", _graph_function("normalized_laplacian"),
+    Case("normalized_laplacian", _lazy_function("graph", "normalized_laplacian"),
          ref_graph.normalized_laplacian, _gene_graph, sizes=(500, 3_000), dtypes=("float64",)),
-    Case("connected_components", _graph_function("connected_components"),
+    Case("connected_components", _lazy_function("graph", "connected_components"),
          ref_graph.connected_components, _gene_graph, sizes=(500, 3_000),
          dtypes=("float64",), compare=_equal),
     Case("spectral_embedding", _fast_embedding, _twin_embedding, _gene_graph,
