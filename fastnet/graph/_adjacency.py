@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse
 
+from .._jit import jit
 from .._validation import as_float_array
 
 
@@ -39,3 +40,52 @@ def as_adjacency(A, name: str = "A", *, nonnegative: bool = False):
     if nonnegative and arr.size and arr.min() < 0:
         raise ValueError(f"{name} must have non-negative weights; got {arr.min()}")
     return arr
+
+
+# ---------------------------------------------------------------- mirroring
+@jit
+def _mirror_indptr(indptr, indices, full_indptr):
+    """Row pointers of the symmetric CSR of an upper-triangular one; returns its nnz."""
+    n = indptr.shape[0] - 1
+    lower = np.zeros(n, dtype=np.int64)
+    for e in range(indptr[-1]):
+        lower[indices[e]] += 1
+    full_indptr[0] = 0
+    for r in range(n):
+        own = indptr[r + 1] - indptr[r]
+        has_loop = own > 0 and indices[indptr[r]] == r
+        full_indptr[r + 1] = full_indptr[r] + own + lower[r] - has_loop
+    return full_indptr[n]
+
+
+@jit
+def _mirror(indptr, indices, data, full_indptr, full_indices, full_data):
+    """Row r of the symmetric CSR holds first the transposed entries (i, r), i < r, in
+    increasing i, then the row's own upper entries (r, c), c >= r."""
+    n = indptr.shape[0] - 1
+    cursor = full_indptr[:-1].copy()
+    for r in range(n):
+        for e in range(indptr[r], indptr[r + 1]):
+            c = indices[e]
+            if c != r:
+                full_indices[cursor[c]] = r
+                full_data[cursor[c]] = data[e]
+                cursor[c] += 1
+        # every i < r has been written, so row r's own entries come next
+        for e in range(indptr[r], indptr[r + 1]):
+            full_indices[cursor[r]] = indices[e]
+            full_data[cursor[r]] = data[e]
+            cursor[r] += 1
+
+
+def mirror_upper(indptr, indices, data):
+    """CSR arrays (indptr, indices, data) of the symmetric matrix whose upper triangle
+    (diagonal included) is the given sorted CSR; O(nnz), indices int32 while they fit."""
+    n = indptr.size - 1
+    full_indptr = np.empty(n + 1, dtype=np.int64)
+    nnz = int(_mirror_indptr(indptr, indices, full_indptr))
+    index_dtype = np.int32 if max(n, nnz) < 2**31 else np.int64
+    full_indices = np.empty(nnz, dtype=index_dtype)
+    full_data = np.empty(nnz)
+    _mirror(indptr, indices, data, full_indptr, full_indices, full_data)
+    return full_indptr.astype(index_dtype, copy=False), full_indices, full_data

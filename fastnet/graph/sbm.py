@@ -30,6 +30,7 @@ import scipy.sparse
 
 from .._jit import jit, parallel_jit, prange
 from ..random import as_seed_sequence, spawn_seeds, spawn_sequences, xoshiro_random, xoshiro_seed
+from ._adjacency import mirror_upper
 
 __all__ = ["sbm", "feedforward_block_probs", "block_labels"]
 
@@ -177,41 +178,6 @@ def _scatter_pair_draws(indptr, indices, block_of, offsets, draws, data):
             cursor[i, j] += 1
 
 
-@jit
-def _mirror_indptr(indptr, indices, full_indptr):
-    """Row pointers of the symmetric CSR of an upper-triangular one; returns its nnz."""
-    n = indptr.shape[0] - 1
-    lower = np.zeros(n, dtype=np.int64)
-    for e in range(indptr[-1]):
-        lower[indices[e]] += 1
-    full_indptr[0] = 0
-    for r in range(n):
-        own = indptr[r + 1] - indptr[r]
-        has_loop = own > 0 and indices[indptr[r]] == r
-        full_indptr[r + 1] = full_indptr[r] + own + lower[r] - has_loop
-    return full_indptr[n]
-
-
-@jit
-def _mirror(indptr, indices, data, full_indptr, full_indices, full_data):
-    """Row r of the symmetric CSR holds first the transposed entries (i, r), i < r, in
-    increasing i, then the row's own upper entries (r, c), c >= r."""
-    n = indptr.shape[0] - 1
-    cursor = full_indptr[:-1].copy()
-    for r in range(n):
-        for e in range(indptr[r], indptr[r + 1]):
-            c = indices[e]
-            if c != r:
-                full_indices[cursor[c]] = r
-                full_data[cursor[c]] = data[e]
-                cursor[c] += 1
-        # every i < r has been written, so row r's own entries come next
-        for e in range(indptr[r], indptr[r + 1]):
-            full_indices[cursor[r]] = indices[e]
-            full_data[cursor[r]] = data[e]
-            cursor[r] += 1
-
-
 @parallel_jit
 def _scatter_dense(indptr, indices, data, symmetric, A):
     for r in prange(indptr.shape[0] - 1):
@@ -338,6 +304,12 @@ def _check_dense_fits(n_nodes):
 
 
 # ---------------------------------------------------------------- sampling
+def _pair_rates(p):
+    """-log(1 - p): the exponential budget one candidate pair costs (used below
+    BERNOULLI_MIN_P only, so p = 1 never reaches the log)."""
+    return -np.log1p(-np.minimum(p, BERNOULLI_MIN_P))
+
+
 def _chunk_seeds(n, seed):
     return spawn_seeds(seed, -(-n // CHUNK_ROWS))
 
@@ -349,7 +321,7 @@ def _sample_dense(bounds, p, directed, loops, seed, values):
     seeds = _chunk_seeds(n, seed)
     A = np.zeros((n, n))
     no_slots = np.zeros(seeds.size + 1, dtype=np.int64)
-    _sample_rows(bounds, p, -np.log1p(-np.minimum(p, BERNOULLI_MIN_P)), directed, loops,
+    _sample_rows(bounds, p, _pair_rates(p), directed, loops,
                  CHUNK_ROWS, seeds, no_slots, np.empty(0, dtype=np.int32),
                  np.empty(n, dtype=np.int64), np.empty(seeds.size, dtype=np.int64), A, values)
     return A
@@ -365,7 +337,7 @@ def _sample_structure(bounds, p, directed, loops, seed):
     capacity = np.maximum(np.ceil(mean + SLOT_SIGMAS * np.sqrt(var) + SLOT_PAD), 0)
     capacity = capacity.astype(np.int64)
     index_dtype = np.int32 if max(n, int(capacity.sum())) < 2**31 else np.int64
-    rates = -np.log1p(-np.minimum(p, BERNOULLI_MIN_P))  # only used below BERNOULLI_MIN_P
+    rates = _pair_rates(p)
     row_counts = np.empty(n, dtype=np.int64)
     chunk_counts = np.empty(n_chunks, dtype=np.int64)
     for _ in range(2):  # the second pass only if some chunk outgrew its slot
@@ -597,14 +569,7 @@ def sbm(n, p, directed=False, loops=False, wt=1, wtargs=None, dc=None, dc_kws={}
         _scatter_dense(indptr, indices, data, not directed, A)
     else:
         if not directed:
-            full_indptr = np.empty(indptr.size, dtype=np.int64)
-            n_full = int(_mirror_indptr(indptr, indices, full_indptr))
-            index_dtype = np.int32 if max(n_nodes, n_full) < 2**31 else np.int64
-            full_indices = np.empty(n_full, dtype=index_dtype)
-            full_data = np.empty(n_full)
-            _mirror(indptr, indices, data, full_indptr, full_indices, full_data)
-            indptr = full_indptr.astype(index_dtype, copy=False)
-            indices, data = full_indices, full_data
+            indptr, indices, data = mirror_upper(indptr, indices, data)
         A = scipy.sparse.csr_array((data, indices, indptr), shape=(n_nodes, n_nodes))
         A.has_sorted_indices = True
         A.has_canonical_format = True

@@ -36,7 +36,7 @@ from scipy.linalg.blas import dsyrk
 
 from .._jit import jit, prange, serial_or_parallel_jit
 from .._validation import as_2d_float, check_int, check_nonnegative_float
-from ._adjacency import as_adjacency, is_sparse
+from ._adjacency import as_adjacency, is_sparse, mirror_upper
 
 __all__ = ["correlation_graph", "degree_centrality", "top_k", "normalized_laplacian",
            "connected_components", "spectral_embedding", "spectral_partition"]
@@ -150,26 +150,6 @@ def _collect_upper(S, b0, threshold, starts, indices, data):
                 indices[k] = b0 + c
                 data[k] = min(1.0, max(-1.0, v))
                 k += 1
-
-
-@jit
-def _mirror_upper_csr(up_indptr, up_indices, up_data, lower_counts, indptr, indices, data):
-    """The symmetric CSR matrix whose strict upper triangle is the CSR matrix ``up``:
-    row j gets the entries (i, j) of the rows i < j first (ascending i), then its own."""
-    m = up_indptr.shape[0] - 1
-    pos = indptr[:-1].copy()
-    for i in range(m):
-        for k in range(up_indptr[i], up_indptr[i + 1]):
-            j = up_indices[k]
-            indices[pos[j]] = i
-            data[pos[j]] = up_data[k]
-            pos[j] += 1
-    for i in range(m):
-        p = indptr[i] + lower_counts[i]
-        for k in range(up_indptr[i], up_indptr[i + 1]):
-            indices[p] = up_indices[k]
-            data[p] = up_data[k]
-            p += 1
 
 
 @serial_or_parallel_jit
@@ -422,14 +402,7 @@ def _sparse_correlation_graph(Z, threshold):
     np.cumsum(up_counts, out=up_indptr[1:])
     up_indices = np.concatenate(up_indices) if up_indices else np.empty(0, col_dtype)
     up_data = np.concatenate(up_data) if up_data else np.empty(0)
-    lower_counts = np.bincount(up_indices, minlength=m).astype(np.int64)
-    nnz = 2 * up_indices.size
-    index_dtype = np.int32 if max(nnz, m) < 2**31 else np.int64
-    indptr = np.zeros(m + 1, dtype=index_dtype)
-    np.cumsum(lower_counts + up_counts, out=indptr[1:])
-    indices = np.empty(nnz, dtype=index_dtype)
-    data = np.empty(nnz)
-    _mirror_upper_csr(up_indptr, up_indices, up_data, lower_counts, indptr, indices, data)
+    indptr, indices, data = mirror_upper(up_indptr, up_indices, up_data)
     A = scipy.sparse.csr_array((data, indices, indptr), shape=(m, m))
     A.has_sorted_indices = True
     return A
