@@ -56,3 +56,76 @@ def onehot(y, n_classes=None, dtype=np.float64):
     if n_classes is None:
         n_classes = int(y.max()) + 1
     return (y[:, None] == np.arange(n_classes)).astype(dtype)
+
+
+# ---------------------------------------------------------------- the MLP
+def mlp_init(layer_sizes, rng, bias=1.0, dtype=np.float64):
+    """Weights ``N(0, 2 / (n_in + n_out))`` drawn layer by layer from ``rng``; biases ``bias``."""
+    coefs, intercepts = [], []
+    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=True):
+        W = rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / (n_in + n_out))
+        coefs.append(W.astype(dtype))
+        intercepts.append(np.full(n_out, bias, dtype=dtype))
+    return coefs, intercepts
+
+
+def dense(x, W, b):
+    """Pre-activations ``b + x @ W``."""
+    return b + x @ W
+
+
+def mlp_predict_proba(coefs, intercepts, X):
+    """Softplus hidden layers, softmax output, no dropout."""
+    h = X
+    for W, b in zip(coefs[:-1], intercepts[:-1], strict=True):
+        h = softplus(dense(h, W, b))
+    return softmax(dense(h, coefs[-1], intercepts[-1]))
+
+
+def mlp_train(coefs, intercepts, X, y, epochs, batch_size, learning_rate, keep_prob=1.0,
+              shuffle=False, rng=None):
+    """Minibatch SGD as in the spec; updates ``coefs`` and ``intercepts`` in place.
+
+    Per epoch: a permutation ``rng.permutation(n)`` if ``shuffle``; per batch and hidden
+    layer, in forward order, a mask ``rng.random(a.shape) < keep_prob`` if
+    ``keep_prob < 1``.  Returns ``[(mean batch loss, accuracy during the epoch), ...]``.
+    """
+    n = X.shape[0]
+    n_classes = coefs[-1].shape[1]
+    batch_size = min(batch_size, n)
+    history = []
+    for _ in range(epochs):
+        order = rng.permutation(n) if shuffle else np.arange(n)
+        batch_losses, correct = [], 0
+        for start in range(0, n, batch_size):
+            rows = order[start:start + batch_size]
+            x, labels = X[rows], y[rows]
+            target = onehot(labels, n_classes, X.dtype)
+            # forward pass
+            pre, post, scales = [], [x], []
+            for W, b in zip(coefs[:-1], intercepts[:-1], strict=True):
+                a = dense(post[-1], W, b)
+                if keep_prob < 1:
+                    mask = (rng.random(a.shape) < keep_prob).astype(a.dtype)
+                else:
+                    mask = np.ones_like(a)
+                pre.append(a)
+                scales.append(mask / keep_prob)
+                post.append(softplus(a) * mask / keep_prob)
+            output = softmax(dense(post[-1], coefs[-1], intercepts[-1]))
+            batch_losses.append(np.mean(kl_divergence(target, output)))
+            correct += np.sum(np.argmax(output, axis=1) == labels)
+            # backprop: delta_k = sigma'(a_k) * (delta_{k+1} @ W_k^T), sigma' the sigmoid
+            delta = output - target
+            grads = []
+            for k in range(len(coefs) - 1, -1, -1):
+                d_W = post[k].T @ delta / batch_size
+                d_b = np.sum(delta, axis=0) / batch_size
+                grads.append((k, d_W, d_b))
+                if k > 0:
+                    delta = softplus_grad(pre[k - 1]) * scales[k - 1] * (delta @ coefs[k].T)
+            for k, d_W, d_b in grads:
+                coefs[k] -= learning_rate * d_W
+                intercepts[k] -= learning_rate * d_b
+        history.append((np.mean(batch_losses), correct / n))
+    return history
