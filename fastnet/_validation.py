@@ -68,9 +68,21 @@ def as_float_array(x, name: str, *, ndim=None, finite: bool = True, dtype=None,
     if arr.size < min_size:
         raise ValueError(f"{name} must have at least {min_size} elements; got shape {arr.shape}")
     arr = np.asarray(arr, dtype=target, order="C")  # unlike ascontiguousarray, keeps 0-d
-    if finite and not np.isfinite(arr).all():
+    if finite and not all_finite(arr):
         raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
     return arr
+
+
+#: Elements per slice of :func:`all_finite`: bounds its temporary to 1 MiB.
+FINITE_CHUNK = 1 << 20
+
+
+def all_finite(arr: np.ndarray) -> bool:
+    """No NaN or inf in the C-contiguous ``arr``; checked in slices, so the boolean
+    temporary stays at :data:`FINITE_CHUNK` bytes however large ``arr`` is."""
+    flat = arr.reshape(-1)
+    return all(np.isfinite(flat[i:i + FINITE_CHUNK]).all()
+               for i in range(0, flat.size, FINITE_CHUNK))
 
 
 def as_2d_float(X, name: str = "X", *, finite: bool = True, dtype=None,

@@ -107,6 +107,98 @@ CASES: list[Case] = [
 ]
 
 
+# ---------------------------------------------------------------- MLP case
+#: The seed study's network and SGD settings; one epoch over ``size`` rows.
+MLP_SIZES, MLP_BATCH, MLP_LEARNING_RATE = (784, 200, 200, 200, 10), 128, 0.1
+
+
+def _mlp_inputs(size, dtype, rng):
+    return rng.random((size, MLP_SIZES[0])).astype(dtype), rng.integers(0, MLP_SIZES[-1], size)
+
+
+def _flat(arrays):
+    return np.concatenate([a.ravel() for a in arrays])
+
+
+def _mlp_epoch_fast(X, y):
+    from .nn import MLP
+
+    net = MLP(MLP_SIZES, dtype=X.dtype, seed=0)
+    net.fit(X, y, epochs=1, batch_size=MLP_BATCH, learning_rate=MLP_LEARNING_RATE)
+    return _flat(net.coefs + net.intercepts)
+
+
+def _mlp_epoch_reference(X, y):
+    from .random import spawn_sequences
+
+    init, train = (np.random.default_rng(s) for s in spawn_sequences(0, 2))
+    coefs, intercepts = ref_nn.mlp_init(MLP_SIZES, init, dtype=X.dtype)
+    ref_nn.mlp_train(coefs, intercepts, X, y, 1, MLP_BATCH, MLP_LEARNING_RATE, rng=train)
+    return _flat(coefs + intercepts)
+
+
+def _mlp_baselines():
+    def blas_floor(X, y):
+        # the epoch's matrix products alone, into preallocated buffers: per batch the
+        # forward products, the weight gradients and the back-propagated deltas
+        # (operands hold realistic values: garbage with NaN or subnormals is slow)
+        rng = np.random.default_rng(0)
+        coefs = [(rng.standard_normal((a, b)) * np.sqrt(2 / (a + b))).astype(X.dtype)
+                 for a, b in zip(MLP_SIZES[:-1], MLP_SIZES[1:], strict=True)]
+        acts = [np.empty((MLP_BATCH, w), X.dtype) for w in MLP_SIZES[1:]]
+        deltas = [rng.random((MLP_BATCH, w)).astype(X.dtype) - 0.5 for w in MLP_SIZES[1:]]
+        grads = [np.empty_like(W) for W in coefs]
+        for start in range(0, X.shape[0], MLP_BATCH):
+            x = X[start:start + MLP_BATCH]
+            r = x.shape[0]
+            h = x
+            for W, a in zip(coefs, acts, strict=True):
+                np.dot(h, W, out=a[:r])
+                h = a[:r]
+            delta = deltas[-1][:r]
+            for k in range(len(coefs) - 1, -1, -1):
+                np.dot((x if k == 0 else acts[k - 1][:r]).T, delta, out=grads[k])
+                if k:
+                    np.dot(delta, coefs[k].T, out=deltas[k - 1][:r])
+                    delta = deltas[k - 1][:r]
+
+    baselines = {"BLAS floor": blas_floor}
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return baselines
+    baselines["PyTorch CPU"] = _torch_epoch
+    return baselines
+
+
+def _torch_epoch(X, y):
+    """The same epoch in PyTorch: 784-200-200-200-10 softplus MLP, softmax + cross-entropy
+    (the KL of one-hot targets), SGD lr 0.1, batch 128, in X's dtype."""
+    import torch
+
+    torch.manual_seed(0)
+    dtype = torch.float32 if X.dtype == np.float32 else torch.float64
+    layers = []
+    for a, b in zip(MLP_SIZES[:-1], MLP_SIZES[1:], strict=True):
+        layers += [torch.nn.Linear(a, b, dtype=dtype), torch.nn.Softplus()]
+    model = torch.nn.Sequential(*layers[:-1])
+    optimizer = torch.optim.SGD(model.parameters(), lr=MLP_LEARNING_RATE)
+    inputs, labels = torch.from_numpy(X), torch.from_numpy(y)
+    for start in range(0, X.shape[0], MLP_BATCH):
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(inputs[start:start + MLP_BATCH]),
+                                                 labels[start:start + MLP_BATCH])
+        loss.backward()
+        optimizer.step()
+
+
+CASES += [
+    Case("mlp_epoch", _mlp_epoch_fast, _mlp_epoch_reference, _mlp_inputs,
+         sizes=(4_000, 60_000), baselines=_mlp_baselines,
+         rtol={"float64": 1e-10, "float32": 1e-3}),
+]
+
+
 # ---------------------------------------------------------------- decomposition cases
 NMF_FEATURES, NMF_COMPONENTS, NMF_ITERATIONS = 784, 100, 5
 PCA_FEATURES, PCA_COMPONENTS = 784, 100

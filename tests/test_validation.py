@@ -116,3 +116,18 @@ def test_scalar_checks():
         check_axis(2, 2)
     with pytest.raises(ValueError, match="a and b must have the same shape"):
         check_same_shape(np.zeros(2), np.zeros(3), "a", "b")
+
+
+def test_all_finite_checks_every_slice(monkeypatch):
+    import fastnet._validation as validation
+
+    monkeypatch.setattr(validation, "FINITE_CHUNK", 7)
+    x = np.zeros((5, 6))
+    assert validation.all_finite(x)
+    for bad in (np.nan, np.inf, -np.inf):
+        for position in (0, 6, 7, 29):  # first, last of a slice, first of the next, last
+            y = x.copy()
+            y.flat[position] = bad
+            assert not validation.all_finite(y)
+            with pytest.raises(ValueError, match="X must contain only finite"):
+                validation.as_2d_float(y, "X")
