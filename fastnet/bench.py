@@ -120,21 +120,24 @@ def _flat(arrays):
     return np.concatenate([a.ravel() for a in arrays])
 
 
-def _mlp_epoch_fast(X, y):
-    from .nn import MLP
+def _mlp_epoch(keep_prob):
+    def fast(X, y):
+        from .nn import MLP
 
-    net = MLP(MLP_SIZES, dtype=X.dtype, seed=0)
-    net.fit(X, y, epochs=1, batch_size=MLP_BATCH, learning_rate=MLP_LEARNING_RATE)
-    return _flat(net.coefs + net.intercepts)
+        net = MLP(MLP_SIZES, dtype=X.dtype, keep_prob=keep_prob, seed=0)
+        net.fit(X, y, epochs=1, batch_size=MLP_BATCH, learning_rate=MLP_LEARNING_RATE)
+        return _flat(net.coefs + net.intercepts)
 
+    def reference(X, y):
+        from .random import spawn_sequences
 
-def _mlp_epoch_reference(X, y):
-    from .random import spawn_sequences
+        init, train = (np.random.default_rng(s) for s in spawn_sequences(0, 2))
+        coefs, intercepts = ref_nn.mlp_init(MLP_SIZES, init, dtype=X.dtype)
+        ref_nn.mlp_train(coefs, intercepts, X, y, 1, MLP_BATCH, MLP_LEARNING_RATE,
+                         keep_prob=keep_prob, rng=train)
+        return _flat(coefs + intercepts)
 
-    init, train = (np.random.default_rng(s) for s in spawn_sequences(0, 2))
-    coefs, intercepts = ref_nn.mlp_init(MLP_SIZES, init, dtype=X.dtype)
-    ref_nn.mlp_train(coefs, intercepts, X, y, 1, MLP_BATCH, MLP_LEARNING_RATE, rng=train)
-    return _flat(coefs + intercepts)
+    return fast, reference
 
 
 def _mlp_baselines():
@@ -193,9 +196,10 @@ def _torch_epoch(X, y):
 
 
 CASES += [
-    Case("mlp_epoch", _mlp_epoch_fast, _mlp_epoch_reference, _mlp_inputs,
-         sizes=(4_000, 60_000), baselines=_mlp_baselines,
-         rtol={"float64": 1e-10, "float32": 1e-3}),
+    Case("mlp_epoch", *_mlp_epoch(1.0), _mlp_inputs, sizes=(4_000, 60_000),
+         baselines=_mlp_baselines, rtol={"float64": 1e-10, "float32": 1e-3}),
+    Case("mlp_epoch_dropout", *_mlp_epoch(0.8), _mlp_inputs, sizes=(4_000, 60_000),
+         dtypes=("float64",)),
 ]
 
 

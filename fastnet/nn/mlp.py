@@ -166,7 +166,8 @@ def _column_sums(delta, column_sums):
 
 @jit
 def _sgd_step(W, grad, step):
-    """``W -= step * grad`` in place (``grad = h^T @ delta``, ``step = lr / batch_size``)."""
+    """``W -= step * grad`` in place (``grad = h^T @ delta`` or the column sums of delta,
+    ``step = lr / batch_size``)."""
     flat_W, flat_grad = W.reshape(-1), grad.reshape(-1)
     for i in range(flat_W.size):
         flat_W[i] -= step * flat_grad[i]
@@ -530,7 +531,7 @@ class _Trainer:
         _column_sums(delta, self.column_sums)
         for k in range(n_layers - 1, -1, -1):   # backprop, then the SGD step of layer k
             W, b = net.coefs[k], net.intercepts[k]
-            b -= self.step * self.column_sums[:b.size]
+            _sgd_step(b, self.column_sums[:b.size], self.step)
             h_in = x if k == 0 else self.h[k - 1][:r]
             if k > 0:
                 g = _view(self.scratch, r, W.shape[0])
