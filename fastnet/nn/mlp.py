@@ -338,8 +338,10 @@ class MLP:
         Raises
         ------
         DivergenceError
-            If the loss becomes NaN or infinite; the weights are restored to those at
-            the start of the failing epoch.
+            If the loss or the weights become NaN or infinite; the weights are
+            restored to those at the start of the failing epoch (finite, but when the
+            previous epoch's last steps had already run away they can be huge: train
+            afresh with a lower learning rate).
         """
         import pandas as pd
 
@@ -548,8 +550,10 @@ class _Trainer:
 # ---------------------------------------------------------------- estimator
 def _seed_from_random_state(random_state):
     """scikit-learn's ``random_state`` (None, int or RandomState) as a fastnet seed."""
-    if random_state is None or isinstance(random_state, (numbers.Integral, np.random.SeedSequence)):
+    if random_state is None or isinstance(random_state, np.random.SeedSequence):
         return random_state
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        return as_seed_sequence(random_state, "random_state")
     if isinstance(random_state, np.random.RandomState):
         return int(random_state.randint(np.iinfo(np.int32).max))
     raise TypeError("random_state must be None, an int >= 0 or a numpy.random.RandomState; "
@@ -617,36 +621,45 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
         return validate_data(self, X, y, reset=reset, dtype=[np.float64, np.float32])
 
-    def _new_network(self, n_features):
+    def _new_network(self, n_features, classes):
+        """A fresh MLP from the constructor parameters (each checked under its own name)."""
         hidden = self.hidden_layer_sizes
-        if isinstance(hidden, numbers.Integral):
+        if isinstance(hidden, numbers.Integral) and not isinstance(hidden, bool):
             hidden = (hidden,)
-        sizes = (n_features, *hidden, len(self.classes_))
-        self.net_ = MLP(sizes, dtype=self.dtype, keep_prob=self.keep_prob,
-                        seed=_seed_from_random_state(self.random_state),
-                        bias_init=self.bias_init, shuffle=self.shuffle)
-        self.history_ = None
+        try:
+            hidden = tuple(hidden)
+        except TypeError:
+            raise TypeError("hidden_layer_sizes must be an int or a tuple of ints; "
+                            f"got {type(hidden).__name__}") from None
+        hidden = [check_int(h, "hidden_layer_sizes entries", minimum=1) for h in hidden]
+        check_int(self.batch_size, "batch_size", minimum=1)
+        check_positive_float(self.learning_rate_init, "learning_rate_init")
+        if not isinstance(self.verbose, (bool, np.bool_, numbers.Integral)):
+            raise TypeError(f"verbose must be True or False; got {self.verbose!r}")
+        return MLP((n_features, *hidden, len(classes)), dtype=self.dtype,
+                   keep_prob=self.keep_prob, seed=_seed_from_random_state(self.random_state),
+                   bias_init=self.bias_init, shuffle=self.shuffle)
 
-    def _encode(self, y):
+    def _encode(self, y, classes):
         from sklearn.utils.multiclass import check_classification_targets
 
         check_classification_targets(y)
-        indices = np.searchsorted(self.classes_, y)
-        indices = np.minimum(indices, len(self.classes_) - 1)
-        if not np.array_equal(self.classes_[indices], y):
-            unknown = np.setdiff1d(np.unique(y), self.classes_)
+        indices = np.minimum(np.searchsorted(classes, y), len(classes) - 1)
+        if not np.array_equal(classes[indices], y):
+            unknown = np.setdiff1d(np.unique(y), classes)
             raise ValueError(f"y holds labels {unknown[:5].tolist()} not in classes "
-                             f"{self.classes_.tolist()}")
+                             f"{classes.tolist()}")
         return indices
 
-    def _train(self, X, y, epochs):
-        history = self.net_.fit(X, self._encode(y), epochs=epochs, batch_size=self.batch_size,
-                                learning_rate=self.learning_rate_init, progress=bool(self.verbose))
-        self.history_ = (history if self.history_ is None
-                         else _concat(self.history_, history))
-        self.coefs_, self.intercepts_ = self.net_.coefs, self.net_.intercepts
+    def _train(self, net, classes, X, y, epochs, history):
+        """Train ``net``, then set the fitted attributes (only if training succeeded)."""
+        new = net.fit(X, self._encode(y, classes), epochs=epochs, batch_size=self.batch_size,
+                      learning_rate=self.learning_rate_init, progress=bool(self.verbose))
+        self.net_, self.classes_ = net, classes
+        self.history_ = new if history is None else _concat(history, new)
+        self.coefs_, self.intercepts_ = net.coefs, net.intercepts
         self.loss_curve_ = self.history_["train_loss"].tolist()
-        self.n_iter_ = self.net_.epochs_trained
+        self.n_iter_ = net.epochs_trained
         return self
 
     def fit(self, X, y):
@@ -655,28 +668,28 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
         X, y = self._validate(X, y)
         check_classification_targets(y)
-        self.classes_ = np.unique(y)
-        if len(self.classes_) < 2:
-            raise ValueError(f"y must contain at least 2 classes; got 1 class "
-                             f"({self.classes_[0]!r})")
-        self._new_network(X.shape[1])
-        return self._train(X, y, check_int(self.max_iter, "max_iter", minimum=1))
+        classes = np.unique(y)
+        if len(classes) < 2:
+            raise ValueError(f"y must contain at least 2 classes; got 1 class ({classes[0]!s})")
+        max_iter = check_int(self.max_iter, "max_iter", minimum=1)
+        net = self._new_network(X.shape[1], classes)
+        return self._train(net, classes, X, y, max_iter, None)
 
     def partial_fit(self, X, y, classes=None):
         """One epoch over ``(X, y)``; ``classes`` (all labels) is required on the first call."""
         first = not hasattr(self, "net_")
         X, y = self._validate(X, y, reset=first)
-        if first:
-            if classes is None:
-                raise ValueError("classes must be given on the first call to partial_fit "
-                                 "(all the labels y may hold)")
-            self.classes_ = np.unique(np.asarray(classes))
-            if len(self.classes_) < 2:
-                raise ValueError(f"classes must hold at least 2 classes; got {self.classes_}")
-            self._new_network(X.shape[1])
-        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
-            raise ValueError(f"classes must equal those of the first call, {self.classes_}")
-        return self._train(X, y, 1)
+        if not first:
+            if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+                raise ValueError(f"classes must equal those of the first call, {self.classes_}")
+            return self._train(self.net_, self.classes_, X, y, 1, self.history_)
+        if classes is None:
+            raise ValueError("classes must be given on the first call to partial_fit "
+                             "(all the labels y may hold)")
+        classes = np.unique(np.asarray(classes))
+        if len(classes) < 2:
+            raise ValueError(f"classes must hold at least 2 classes; got {classes}")
+        return self._train(self._new_network(X.shape[1], classes), classes, X, y, 1, None)
 
     def predict_proba(self, X):
         """Class probabilities, columns in the order of ``classes_``."""
