@@ -142,27 +142,31 @@ def _mlp_epoch(keep_prob):
 
 def _mlp_baselines():
     def blas_floor(X, y):
-        # the epoch's matrix products alone, into preallocated buffers: per batch the
-        # forward products, the weight gradients and the back-propagated deltas
-        # (operands hold realistic values: garbage with NaN or subnormals is slow)
-        rng = np.random.default_rng(0)
+        # the epoch's matrix products alone, the same gemm calls MLP.fit makes, into
+        # preallocated buffers: per batch the forward products, the back-propagated
+        # deltas and the in-place weight steps
+        from .nn import mlp
+
+        gemm = mlp._gemm(X.dtype)
+        rng = np.random.default_rng(0)  # realistic operands: NaN or subnormals are slow
         coefs = [(rng.standard_normal((a, b)) * np.sqrt(2 / (a + b))).astype(X.dtype)
                  for a, b in zip(MLP_SIZES[:-1], MLP_SIZES[1:], strict=True)]
         acts = [np.empty((MLP_BATCH, w), X.dtype) for w in MLP_SIZES[1:]]
-        deltas = [rng.random((MLP_BATCH, w)).astype(X.dtype) - 0.5 for w in MLP_SIZES[1:]]
-        grads = [np.empty_like(W) for W in coefs]
+        deltas = [(rng.random((MLP_BATCH, w)) - 0.5).astype(X.dtype) for w in MLP_SIZES[1:]]
         for start in range(0, X.shape[0], MLP_BATCH):
             x = X[start:start + MLP_BATCH]
             r = x.shape[0]
             h = x
             for W, a in zip(coefs, acts, strict=True):
-                np.dot(h, W, out=a[:r])
+                mlp._forward_product(gemm, h, W, a[:r])
                 h = a[:r]
             delta = deltas[-1][:r]
             for k in range(len(coefs) - 1, -1, -1):
-                np.dot((x if k == 0 else acts[k - 1][:r]).T, delta, out=grads[k])
                 if k:
-                    np.dot(delta, coefs[k].T, out=deltas[k - 1][:r])
+                    mlp._backward_product(gemm, delta, coefs[k], deltas[k - 1][:r])
+                mlp._sgd_weight_step(gemm, coefs[k], x if k == 0 else acts[k - 1][:r],
+                                     delta, 1e-9)
+                if k:
                     delta = deltas[k - 1][:r]
 
     baselines = {"BLAS floor": blas_floor}

@@ -16,14 +16,17 @@ The model (the spec, mirrored line by line by :func:`fastnet.reference.nn.mlp_tr
   batch, ``h = softplus(a) * mask / keep_prob``; the same factor scales
   ``sigmoid(a)`` in backprop; no mask at prediction time.
 
-Per batch, the matrix products go to NumPy's BLAS (only NumPy's: alternating it
-with SciPy's separately bundled OpenBLAS made the products 5-10x slower here, the
-idle threads of one spinning on the cores the other needs).  Around them, Numba
-kernels fuse bias + softplus + sigmoid + dropout mask (around NumPy's SIMD ``exp``
-and ``log1p``, 3x faster here than scalar ``math.exp``/``math.log1p`` in a Numba
-loop), softmax + loss + accuracy + output error straight from integer labels, the
-sigmoid-derivative product with the bias gradient, and the in-place SGD steps.
-Every buffer is allocated once per :meth:`MLP.fit`.
+Per batch, the matrix products are SciPy BLAS ``gemm`` calls into preallocated
+buffers; the weight update is one in-place ``gemm`` with beta = 1, so no gradient
+matrix is formed (measured: 10 % faster per epoch than ``np.dot`` + an update pass).
+Only SciPy's BLAS is used in the loop: alternating it with NumPy's separately
+bundled OpenBLAS made the products 5-10x slower here, the idle threads of one
+spinning on the cores the other needs.  Around the products, Numba kernels fuse
+bias + softplus + sigmoid + dropout mask (around NumPy's SIMD ``exp`` and ``log1p``,
+3x faster here than scalar ``math.exp``/``math.log1p`` in a Numba loop), softmax +
+loss + accuracy + output error straight from integer labels, and the
+sigmoid-derivative product with the bias gradient and bias step.  Every buffer is
+allocated once per :meth:`MLP.fit`.
 """
 
 from __future__ import annotations
@@ -165,12 +168,10 @@ def _column_sums(delta, column_sums):
 
 
 @jit
-def _sgd_step(W, grad, step):
-    """``W -= step * grad`` in place (``grad = h^T @ delta`` or the column sums of delta,
-    ``step = lr / batch_size``)."""
-    flat_W, flat_grad = W.reshape(-1), grad.reshape(-1)
-    for i in range(flat_W.size):
-        flat_W[i] -= step * flat_grad[i]
+def _bias_step(bias, column_sums, step):
+    """``bias -= step * column_sums`` (``step = lr / batch_size``)."""
+    for j in range(bias.size):
+        bias[j] -= step * column_sums[j]
 
 
 @jit
@@ -180,6 +181,41 @@ def _gather_rows(X, rows, out):
         r = rows[i]
         for j in range(X.shape[1]):
             out[i, j] = X[r, j]
+
+
+# ---------------------------------------------------------------- BLAS
+# Every product is one call of SciPy's BLAS ``gemm`` (C = alpha op(A) op(B) + beta C),
+# written into a preallocated buffer.  gemm is column-major and our arrays are
+# row-major, so each product is issued transposed: the transpose of a C-contiguous
+# array is Fortran-contiguous and reaches BLAS without a copy (``_fortran`` checks).
+def _fortran(a):
+    if not a.flags.f_contiguous:  # f2py would copy it, and an output copy is lost
+        raise AssertionError("internal error: a BLAS operand is not contiguous")
+    return a
+
+
+def _forward_product(gemm, h, W, out):
+    """``out = h @ W``, i.e. ``out^T = W^T h^T``."""
+    gemm(1.0, _fortran(W.T), _fortran(h.T), c=_fortran(out.T), overwrite_c=True)
+
+
+def _backward_product(gemm, delta, W, out):
+    """``out = delta @ W^T``, i.e. ``out^T = W delta^T``."""
+    gemm(1.0, _fortran(W.T), _fortran(delta.T), c=_fortran(out.T), trans_a=True,
+         overwrite_c=True)
+
+
+def _sgd_weight_step(gemm, W, h, delta, step):
+    """``W -= step * h^T @ delta`` in place (one gemm with beta = 1, no gradient matrix):
+    ``W^T += -step delta^T h``."""
+    gemm(-step, _fortran(delta.T), _fortran(h.T), beta=1.0, c=_fortran(W.T), trans_b=True,
+         overwrite_c=True)
+
+
+def _gemm(dtype):
+    from scipy.linalg.blas import get_blas_funcs
+
+    return get_blas_funcs("gemm", dtype=dtype)
 
 
 # ---------------------------------------------------------------- validation
@@ -385,12 +421,13 @@ class MLP:
         widths = self.layer_sizes[1:last_layer + 2]
         outputs = [np.empty(rows * w, self.dtype) for w in widths]
         scratch = np.empty(rows * max(widths, default=1), self.dtype)
+        gemm = _gemm(self.dtype)
         for start in range(0, X.shape[0], rows):
             h = X[start:start + rows].astype(self.dtype, copy=False)
             r = h.shape[0]
             for k, w in enumerate(widths):
                 z = outputs[k][:r * w].reshape(r, w)
-                np.dot(h, self.coefs[k], out=z)
+                _forward_product(gemm, h, self.coefs[k], z)
                 if k == n_layers - 1:
                     _bias_softmax(z, self.intercepts[k])
                 else:
@@ -427,7 +464,8 @@ class MLP:
         last = len(self.coefs) - 1
         loss, correct = 0.0, 0
         for start, h in self._forward_chunks(X, last - 1):
-            z = np.dot(h, self.coefs[last])
+            z = np.empty((h.shape[0], self.n_classes), self.dtype)
+            _forward_product(_gemm(self.dtype), h, self.coefs[last], z)
             part, hits = _softmax_error(z, self.intercepts[last],
                                         labels[start:start + z.shape[0]], lo, hi)
             loss += part
@@ -469,7 +507,7 @@ class _Trainer:
         self.x = np.empty((bs, X.shape[1]), dt) if self.needs_copy else None
         self.y = np.empty(bs, np.int64)
         self.lo, self.hi = dt.type(CLIP), dt.type(1 - CLIP)
-        self.grad = np.empty(max(W.size for W in net.coefs), dt)
+        self.gemm = _gemm(dt)
         self.snapshot = [p.copy() for p in net.coefs + net.intercepts]
 
     def epoch(self, epoch_number):
@@ -515,7 +553,7 @@ class _Trainer:
         for k in range(n_layers - 1):   # hidden layers
             w = net.layer_sizes[k + 1]
             z, e, out = self.z[k][:r], _view(self.scratch, r, w), self.h[k][:r]
-            np.dot(h, net.coefs[k], out=z)
+            _forward_product(self.gemm, h, net.coefs[k], z)
             _add_bias_negabs(z, net.intercepts[k], e)
             np.exp(e, out=e)
             np.log1p(e, out=out)
@@ -526,21 +564,19 @@ class _Trainer:
             _softplus_sigmoid(z, e, out, uniforms, net.keep_prob, self.dropout)
             h = out
         delta = self.z[-1][:r]
-        np.dot(h, net.coefs[-1], out=delta)
+        _forward_product(self.gemm, h, net.coefs[-1], delta)
         loss, hits = _softmax_error(delta, net.intercepts[-1], y, self.lo, self.hi)
         if not math.isfinite(loss):
             return loss, hits, r
         _column_sums(delta, self.column_sums)
         for k in range(n_layers - 1, -1, -1):   # backprop, then the SGD step of layer k
             W, b = net.coefs[k], net.intercepts[k]
-            _sgd_step(b, self.column_sums[:b.size], self.step)
+            _bias_step(b, self.column_sums, self.step)
             h_in = x if k == 0 else self.h[k - 1][:r]
             if k > 0:
                 g = _view(self.scratch, r, W.shape[0])
-                np.dot(delta, W.T, out=g)       # with W before its update
-            grad = _view(self.grad, *W.shape)
-            np.dot(h_in.T, delta, out=grad)
-            _sgd_step(W, grad, self.step)
+                _backward_product(self.gemm, delta, W, g)   # with W before its update
+            _sgd_weight_step(self.gemm, W, h_in, delta, self.step)
             if k > 0:
                 delta = self.z[k - 1][:r]
                 _hidden_delta(g, delta, self.column_sums)
