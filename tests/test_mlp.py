@@ -217,8 +217,10 @@ def test_digits_accuracy_and_reproducibility(digits):
     from pandas.testing import assert_frame_equal
 
     X_train, X_test, y_train, y_test = digits
+    # shuffled batches: over random_state 0-5 they reach 0.953-0.967 test accuracy
+    # (consecutive ones 0.947-0.967); random_state 0 reaches 0.962
     models = [MLPClassifier(hidden_layer_sizes=(200, 200, 200), batch_size=32,
-                            learning_rate_init=0.1, max_iter=40, random_state=0)
+                            learning_rate_init=0.1, max_iter=40, shuffle=True, random_state=0)
               .fit(X_train, y_train) for _ in range(2)]
     assert models[0].score(X_test, y_test) >= 0.95
     assert_frame_equal(models[0].history_, models[1].history_)
