@@ -445,6 +445,59 @@ def _long_em_peers():
     return {"sklearn GaussianMixture": sklearn_gmm}
 
 
+#: Workload (b): choose k by Calinski-Harabasz on a wide expression-like matrix,
+#: 1,000 samples x 20,000 genes in the study; the case's full size is 5,000 genes,
+#: as the plain twin takes ~160 s at 20,000 (time the full width with ``make_inputs``).
+SELECT_SAMPLES, SELECT_GROUPS, SELECT_KS, SELECT_STARTS = 1_000, 5, range(1, 10), 5
+
+
+def _expression_like(size, dtype, rng):
+    # SELECT_SAMPLES samples x ``size`` genes: 5 group profiles plus noise
+    profiles = rng.normal(0.0, 1.0, (SELECT_GROUPS, size))
+    groups = rng.integers(0, SELECT_GROUPS, SELECT_SAMPLES)
+    return (profiles[groups] + rng.normal(0.0, 0.3, (SELECT_SAMPLES, size))).astype(dtype),
+
+
+def _select_k(kmeans, ch_score):
+    """k-means for k = 1..9 (5 random-partition starts each, seed k); returns the
+    inertias (9) followed by the Calinski-Harabasz scores of k = 2..9 (8)."""
+    def run(X):
+        inertias, scores = [], []
+        for k in SELECT_KS:
+            centers, labels, inertia = kmeans(X, k, SELECT_STARTS, k)
+            inertias.append(inertia)
+            if k > 1:
+                scores.append(ch_score(X, labels))
+        return np.array(inertias + scores)
+
+    return run
+
+
+def _fast_kmeans(X, k, n_init, seed):
+    from .cluster import kmeans
+
+    result = kmeans(X, k, init="random-partition", n_init=n_init, max_iter=80, seed=seed)
+    return result.centers, result.labels, result.inertia
+
+
+def _twin_kmeans(X, k, n_init, seed):
+    return ref_cluster.kmeans(X, k, init="random-partition", n_init=n_init, max_iter=80,
+                              seed=seed)[:3]
+
+
+def _sklearn_kmeans(X, k, n_init, seed):
+    from sklearn.cluster import KMeans
+
+    model = KMeans(k, n_init=n_init, max_iter=80, random_state=seed).fit(X)
+    return model.cluster_centers_, model.labels_, model.inertia_
+
+
+def _select_k_baselines():
+    from sklearn.metrics import calinski_harabasz_score
+
+    return {"sklearn KMeans(n_init=5) + CH": _select_k(_sklearn_kmeans, calinski_harabasz_score)}
+
+
 _STUDY_E = _many_starts(3, 20)
 _EMBEDDING = _many_starts(18, 5)
 
@@ -483,6 +536,11 @@ CASES += [
          baselines=_STUDY_E[2], sizes=(300, 300), dtypes=("float64",)),
     Case("kmeans_embedding_18", _EMBEDDING[0], _EMBEDDING[1], _embedding_like,
          baselines=_EMBEDDING[2], sizes=(800, 800), dtypes=("float64",)),
+    Case("kmeans_select_k_wide", _select_k(_fast_kmeans, _lazy_function(
+        "cluster", "calinski_harabasz_score")), _select_k(_twin_kmeans,
+        ref_cluster.calinski_harabasz_score), _expression_like,
+        baselines=_select_k_baselines, sizes=(500, 5_000), dtypes=("float64",),
+        rtol={"float64": 1e-9}),
     Case("gmm_long_em", _long_em_fast, _long_em_reference, _long_em_inputs, _long_em_peers,
          sizes=(300, 1_000), dtypes=("float64",), rtol={"float64": 1e-6}),
     Case("adjusted_rand_score", _lazy_function("cluster", "adjusted_rand_score"),
