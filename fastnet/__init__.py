@@ -19,6 +19,7 @@ from .nn import (  # noqa: E402
 )
 
 _SUBMODULES = {"nn", "decomposition", "cluster", "graph", "reference", "random", "bench",
+               "parallel", "studies", "plot", "demo",
                "cli"}
 
 

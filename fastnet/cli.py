@@ -11,20 +11,87 @@ from . import __version__
 def _bench(args) -> int:
     from . import _jit, bench
 
-    print(f"fastnet {__version__} - median time per call; ref/fast > 1 means fastnet is "
-          f"faster ({_jit.max_threads()} Numba threads)", flush=True)
+    as_json = getattr(args, "json", False)
+    if not as_json:
+        print(f"fastnet {__version__} - median time per call; ref/fast > 1 means fastnet is "
+              f"faster ({_jit.max_threads()} Numba threads)", flush=True)
     try:
-        bench.run(args.filter, quick=args.quick, repeat=args.repeat)
+        rows = bench.run(args.filter, quick=args.quick, repeat=args.repeat, quiet=as_json)
     except ValueError as exc:
         print(f"fastnet bench: error: {exc}", file=sys.stderr)
         return 2
+    if as_json:
+        import json
+        import os
+        import platform
+
+        machine = {"fastnet": __version__, "python": platform.python_version(),
+                   "machine": platform.machine(), "processor": platform.processor(),
+                   "cpu_count": os.cpu_count(), "numba_threads": _jit.max_threads()}
+        print(json.dumps({"machine": machine, "rows": rows}, indent=1))
     return 0
 
 
 def _demo(args) -> int:
-    # Until the study demos exist, the main job is the benchmark table (quick sizes
-    # unless --full: the full table races slow NumPy twins for several minutes).
-    return _bench(argparse.Namespace(filter=None, quick=not args.full, repeat=5))
+    from .demo import run_demo
+
+    run_demo(args.out, quick=args.quick)
+    return 0
+
+
+def _study(args) -> int:
+    import pathlib
+
+    from . import plot
+    from .parallel import TaskError
+
+    out = pathlib.Path(args.out)
+    options = dict(n_jobs=args.n_jobs, backend=args.backend, scheduler=args.scheduler,
+                   checkpoint=args.checkpoint, progress=sys.stderr.isatty())
+    sweep = {"n_blocks": args.n_blocks, "block_size": args.block_size, "low_p": args.low_p,
+             "diag_p": args.diag_p, "feedforward_p": args.feedforward_p}
+    sweep = {key: value for key, value in sweep.items() if value is not None}
+    if sweep and args.name != "signal-flow":
+        print(f"fastnet study: error: {', '.join('--' + k.replace('_', '-') for k in sweep)} "
+              "only apply to the signal-flow study", file=sys.stderr)
+        return 2
+    options.update({key: value for key, value in (("n_sims", args.n_sims), ("seed", args.seed))
+                    if value is not None})
+    try:
+        if args.name == "gmm-vs-kmeans":
+            from .studies import gmm_vs_kmeans
+
+            table = gmm_vs_kmeans(**options)
+            axes = plot.ari_difference(table)
+            summary = (f"{len(table)} simulations: mean ARI(GMM) - ARI(k-means) = "
+                       f"{table['difference'].mean():+.4f}, GMM better in "
+                       f"{(table['difference'] > 0).mean():.0%}")
+        else:
+            from .studies import signal_flow_separation
+
+            table = signal_flow_separation(**options, **sweep)
+            axes = plot.signal_flow_study(table)
+            summary = _separation_summary(table)
+    except (TaskError, ValueError, TypeError) as exc:
+        print(f"fastnet study: error: {exc}", file=sys.stderr)
+        return 2
+    out.mkdir(parents=True, exist_ok=True)
+    stem = args.name.replace("-", "_")
+    table.to_csv(out / f"{stem}.csv", index=False)
+    plot.save(axes, out / f"{stem}.png")
+    print(summary)
+    print(f"wrote {out / f'{stem}.csv'} and {out / f'{stem}.png'}")
+    return 0
+
+
+def _separation_summary(table) -> str:
+    lines = []
+    for (n_blocks, size), rows in table.groupby(["n_blocks", "block_size"], sort=True):
+        means = rows.groupby("block")["mean"].mean()
+        lines.append(f"{n_blocks} blocks x {size} nodes: block means "
+                     + " ".join(f"{m:+.2f}" for m in means)
+                     + f"; smallest adjacent separation {rows['min_separation'].mean():.3f}")
+    return "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,12 +108,37 @@ def build_parser() -> argparse.ArgumentParser:
                        help="only cases whose name matches (glob, or a substring)")
     bench.add_argument("--repeat", type=int, default=7, metavar="N",
                        help="timings per measurement; the median is reported (default 7)")
+    bench.add_argument("--json", action="store_true",
+                       help="print the rows (seconds, ratios, peers) as JSON instead of a table")
     bench.set_defaults(func=_bench)
 
-    demo = sub.add_parser("demo", help="run the main job: the benchmark table")
-    demo.add_argument("--full", action="store_true",
-                      help="full sizes (minutes) instead of the quick table")
+    demo = sub.add_parser("demo", help="the main job: a timed tour of fastnet on real data "
+                                       "and generated graphs, with figures")
+    demo.add_argument("--quick", action="store_true", help="smaller sizes (for a smoke test)")
+    demo.add_argument("--out", default="fastnet-demo", metavar="DIR",
+                      help="folder for the figures (default: fastnet-demo)")
     demo.set_defaults(func=_demo)
+
+    study = sub.add_parser("study", help="run a seed study in parallel; write CSV + PNG")
+    study.add_argument("name", choices=["gmm-vs-kmeans", "signal-flow"])
+    study.add_argument("--n-sims", type=int, default=None, metavar="N",
+                       help="simulations (repetitions per configuration for signal-flow)")
+    study.add_argument("--seed", type=int, default=None, help="master seed")
+    study.add_argument("--n-jobs", type=int, default=1, metavar="N", help="parallel workers")
+    study.add_argument("--backend", choices=["loky", "threading", "sequential", "dask"],
+                       default=None, help="joblib backend (default: loky when --n-jobs > 1)")
+    study.add_argument("--scheduler", metavar="ADDR",
+                       help="Dask scheduler address, e.g. tcp://host:8786 (implies dask)")
+    study.add_argument("--checkpoint", metavar="FILE",
+                       help="append finished rows here; rerun to resume")
+    study.add_argument("--out", required=True, metavar="DIR", help="folder for the CSV and PNG")
+    flow = study.add_argument_group("signal-flow sweep (the SBM of every configuration)")
+    flow.add_argument("--n-blocks", type=int, nargs="+", metavar="K", help="default: 5")
+    flow.add_argument("--block-size", type=int, nargs="+", metavar="N", help="default: 50")
+    flow.add_argument("--low-p", type=float, help="edge probability between unrelated blocks")
+    flow.add_argument("--diag-p", type=float, help="edge probability within a block")
+    flow.add_argument("--feedforward-p", type=float, help="edge probability from b to b + 1")
+    study.set_defaults(func=_study)
     return parser
 
 

@@ -160,6 +160,41 @@ def signal_flow_by_block(z, labels, ax=None):
     return ax
 
 
+def signal_flow_study(table, ax=None):
+    """Mean signal flow by block for each configuration of a
+    :func:`fastnet.studies.signal_flow_separation` table, with the mean within-block
+    standard deviation as error bars (both averaged over repetitions); the legend
+    gives each configuration's smallest adjacent-block separation P(z_b > z_b+1).
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> from fastnet.plot import signal_flow_study
+    >>> from fastnet.studies import signal_flow_separation
+    >>> table = signal_flow_separation(n_blocks=3, block_size=20, seed=1)
+    >>> ax = signal_flow_study(table, ax=Figure().subplots())
+    >>> len(ax.get_lines()) >= 1
+    True
+    """
+    required = ("n_blocks", "block_size", "block", "mean", "std", "min_separation")
+    table = _frame(table, "table", required)
+    for column in ("mean", "std", "min_separation"):
+        _column(table, "table", column)
+    ax = _axes(ax)
+    for (n_blocks, size), rows in table.groupby(["n_blocks", "block_size"], sort=True):
+        by_block = rows.groupby("block")[["mean", "std"]].mean()
+        worst = rows["min_separation"].mean()
+        ax.errorbar(by_block.index, by_block["mean"], yerr=by_block["std"], marker="o",
+                    capsize=3, label=f"{n_blocks} x {size} nodes, min separation {worst:.2f}")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("block (0: the start of the feedforward chain)")
+    ax.set_ylabel("signal flow")
+    ax.legend(fontsize="small")
+    return ax
+
+
 # ---------------------------------------------------------------- adjacency
 def block_adjacency(A, labels=None, ax=None, max_nodes=5000):
     """Heatmap of the adjacency matrix with nodes sorted by block, and block boundaries.

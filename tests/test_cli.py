@@ -2,6 +2,7 @@ import shutil
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 import fastnet
@@ -45,16 +46,73 @@ def test_console_script_installed():
     assert result.stdout.strip() == f"fastnet {fastnet.__version__}"
 
 
-def test_demo_runs_the_quick_table(capsys, monkeypatch):
-    from fastnet import bench
+def test_bench_json(capsys):
+    import json
 
-    seen = {}
+    assert main(["bench", "--quick", "--filter", "onehot", "--repeat", "1", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["machine"]["cpu_count"] >= 1
+    assert [(r["case"], r["dtype"]) for r in report["rows"]] == [("onehot", "float64"),
+                                                                  ("onehot", "float32")]
+    assert all(r["speedup"] == r["reference"] / r["fast"] for r in report["rows"])
 
-    def fake_run(pattern, quick, repeat):
-        seen.update(pattern=pattern, quick=quick, repeat=repeat)
-        return []
 
-    monkeypatch.setattr(bench, "run", fake_run)
-    assert main(["demo"]) == 0
-    assert seen == {"pattern": None, "quick": True, "repeat": 5}
-    assert main(["demo", "--full"]) == 0 and seen["quick"] is False
+def _assert_png(path):
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 1000
+
+
+def test_study_gmm_vs_kmeans_writes_csv_and_png(tmp_path, capsys):
+    import pandas as pd
+
+    from fastnet.studies import gmm_vs_kmeans
+
+    assert main(["study", "gmm-vs-kmeans", "--n-sims", "4", "--seed", "3", "--out",
+                 str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "4 simulations" in out and "GMM better in" in out
+    table = pd.read_csv(tmp_path / "gmm_vs_kmeans.csv")
+    expected = gmm_vs_kmeans(n_sims=4, seed=3)
+    assert list(table.columns) == list(expected.columns)
+    assert np.allclose(table["difference"], expected["difference"], rtol=1e-12, atol=0)
+    _assert_png(tmp_path / "gmm_vs_kmeans.png")
+
+
+def test_study_signal_flow_sweep_and_checkpoint(tmp_path, capsys):
+    import pandas as pd
+
+    args = ["study", "signal-flow", "--n-blocks", "3", "4", "--block-size", "30",
+            "--checkpoint", str(tmp_path / "rows.jsonl"), "--out", str(tmp_path)]
+    assert main(args) == 0
+    assert "3 blocks x 30 nodes" in capsys.readouterr().out
+    table = pd.read_csv(tmp_path / "signal_flow.csv")
+    assert sorted(set(table["n_blocks"])) == [3, 4] and len(table) == 3 + 4
+    assert len((tmp_path / "rows.jsonl").read_text().splitlines()) == 2
+    _assert_png(tmp_path / "signal_flow.png")
+    assert main(args) == 0  # resumed from the checkpoint: the same table
+    assert pd.read_csv(tmp_path / "signal_flow.csv").equals(table)
+
+
+def test_study_bad_arguments(tmp_path, capsys):
+    assert main(["study", "gmm-vs-kmeans", "--n-blocks", "3", "--out", str(tmp_path)]) == 2
+    assert "--n-blocks only apply to the signal-flow study" in capsys.readouterr().err
+    assert main(["study", "gmm-vs-kmeans", "--n-jobs", "0", "--out", str(tmp_path)]) == 2
+    assert "n_jobs must be an int >= 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["study", "nope", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit):
+        main(["study", "gmm-vs-kmeans"])  # --out is required
+    assert not any(tmp_path.iterdir())  # nothing half-written
+
+
+def test_demo_quick_writes_its_figures(tmp_path, capsys):
+    assert main(["demo", "--quick", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    for step in ("[1/4] MLP", "[2/4] NMF", "[3/4] GMM", "[4/4] feedforward SBM"):
+        assert step in out
+    assert out.count("reference") >= 5 and "done in" in out
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["feedforward_adjacency.png", "gmm_vs_kmeans.png",
+                     "mlp_learning_curves.png", "signal_flow_by_block.png"]
+    for name in names:
+        _assert_png(tmp_path / name)

@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._jit import jit, parallel_jit, prange
+from .._jit import jit, prange, serial_or_parallel_jit
 from .._validation import as_2d_float, check_int, check_nonnegative_float
 from ..random import rng as make_rng
 from ..random import spawn_sequences
@@ -57,7 +57,7 @@ def _exp_nonpositive(x):
     return (1.0 + r * p) * _POW2[int(n) + 450]
 
 
-@parallel_jit(reassociate=True)
+@serial_or_parallel_jit(reassociate=True)
 def _em_pass(X, means, prec_chol, log_weights, log_det, counts, first, second, log_norms,
              log_resp, write_resp):
     """E-step for every point, and per chunk the sufficient statistics centred at the
@@ -215,8 +215,9 @@ class _Workspace:
         """Mean log-likelihood and the statistics (N, S1, S2 upper triangle)."""
         log_det = np.log(np.diagonal(prec_chol, axis1=1, axis2=2)).sum(axis=1)
         write = log_resp is not None
-        _em_pass(X, means, prec_chol, np.log(weights), log_det, self.counts, self.first,
-                 self.second, self.log_norms, log_resp if write else self.no_resp, write)
+        kernel = _em_pass(X.size * len(means) * X.shape[1])  # serial for small work
+        kernel(X, means, prec_chol, np.log(weights), log_det, self.counts, self.first,
+               self.second, self.log_norms, log_resp if write else self.no_resp, write)
         return (self.log_norms.sum() / X.shape[0], self.counts.sum(axis=0),
                 self.first.sum(axis=0), self.second.sum(axis=0))
 

@@ -29,7 +29,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._jit import jit, parallel_jit, prange
+from .._jit import jit, prange, serial_or_parallel_jit
 from .._validation import as_2d_float, check_int, check_nonnegative_float
 from ..random import rng as make_rng
 from ..random import spawn_sequences
@@ -59,7 +59,7 @@ def _record(X, i, label, dist, labels, distances, chunk_sums, chunk_counts):
         chunk_sums[label, t] += X[i, t]
 
 
-@parallel_jit(reassociate=True)
+@serial_or_parallel_jit(reassociate=True)
 def _assign_accumulate(X, centers, zero, labels, distances, sums, counts):
     """labels[i] = nearest centre, distances[i] = its squared distance; sums[c] and
     counts[c] = per-chunk sums and counts of the points of each label."""
@@ -76,7 +76,7 @@ def _assign_accumulate(X, centers, zero, labels, distances, sums, counts):
             _record(X, i, best_j, best, labels, distances, sums[c], counts[c])
 
 
-@parallel_jit(reassociate=True)
+@serial_or_parallel_jit(reassociate=True)
 def _assign_from_products(X, centers, zero, products, center_norms, labels, distances, sums,
                           counts):
     """As :func:`_assign_accumulate` for wide data: ``products = X @ centers.T`` comes
@@ -96,7 +96,7 @@ def _assign_from_products(X, centers, zero, products, center_norms, labels, dist
             _record(X, i, best_j, dist, labels, distances, sums[c], counts[c])
 
 
-@parallel_jit(reassociate=True)
+@serial_or_parallel_jit(reassociate=True)
 def _assign_with_bounds(X, centers, zero, half_gaps, labels, upper, lower, sums, counts):
     """Lloyd's assignment with Hamerly's bounds (Euclidean, not squared): ``upper[i]``
     bounds the distance to the point's centre, ``lower[i]`` the distance to every
@@ -164,13 +164,15 @@ class _Workspace:
 
     def assign(self, X, centers):
         if self.products is None:
-            _assign_accumulate(X, centers, X.dtype.type(0), self.labels, self.distances,
-                               self.sums, self.counts)
+            kernel = _assign_accumulate(X.size * len(centers))  # serial for small work
+            kernel(X, centers, X.dtype.type(0), self.labels, self.distances, self.sums,
+                   self.counts)
         else:
             np.matmul(X, centers.T, out=self.products)
             center_norms = np.einsum("ij,ij->i", centers, centers)
-            _assign_from_products(X, centers, X.dtype.type(0), self.products, center_norms,
-                                  self.labels, self.distances, self.sums, self.counts)
+            kernel = _assign_from_products(X.size * len(centers))
+            kernel(X, centers, X.dtype.type(0), self.products, center_norms, self.labels,
+                   self.distances, self.sums, self.counts)
         return self.sums.sum(axis=0), self.counts.sum(axis=0)
 
 
@@ -217,8 +219,9 @@ def _lloyd(X, centers, max_iter, tol_abs, work, previous_labels=None):
     while n_iter < max_iter:
         n_iter += 1
         if bounded:
-            _assign_with_bounds(X, centers, X.dtype.type(0), _half_gaps(centers), work.labels,
-                                upper, lower, work.sums, work.counts)
+            _assign_with_bounds(X.size * len(centers))(
+                X, centers, X.dtype.type(0), _half_gaps(centers), work.labels, upper, lower,
+                work.sums, work.counts)
             sums, counts = work.sums.sum(axis=0), work.counts.sum(axis=0)
         else:
             sums, counts = work.assign(X, centers)
