@@ -204,3 +204,18 @@ def test_unsupported_output_is_a_task_error():
 def test_checkpoint_directory_is_refused(tmp_path):
     with pytest.raises(ValueError, match="checkpoint must be a file path"):
         run(draw, TASKS, seed=1, checkpoint=tmp_path)
+
+
+def test_gmm_vs_kmeans_study_is_identical_on_every_backend():
+    """The issue's acceptance test: the same 8-simulation table serially, on two loky
+    processes, on threads and on a real two-process Dask cluster."""
+    distributed = pytest.importorskip("distributed")
+    from fastnet.studies import gmm_vs_kmeans
+
+    serial = gmm_vs_kmeans(n_sims=8)
+    assert_frame_equal(gmm_vs_kmeans(n_sims=8, n_jobs=2), serial)
+    assert_frame_equal(gmm_vs_kmeans(n_sims=8, n_jobs=2, backend="threading"), serial)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        with distributed.Client(cluster):
+            assert_frame_equal(gmm_vs_kmeans(n_sims=8, backend="dask"), serial)
