@@ -29,7 +29,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._jit import jit, prange, serial_or_parallel_jit
+from .._jit import PARALLEL_MIN_WORK, jit, prange, serial_or_parallel_jit
 from .._validation import as_2d_float, check_int, check_nonnegative_float
 from ..random import rng as make_rng
 from ..random import spawn_sequences
@@ -245,6 +245,67 @@ def _lloyd(X, centers, max_iter, tol_abs, work, previous_labels=None):
     return centers, work.labels.copy(), float(work.distances.sum(dtype=np.float64)), n_iter
 
 
+@jit(reassociate=True)
+def _lloyd_small(X, centers, max_iter, tol_abs, previous, labels, distances, sums, counts):
+    """:func:`_lloyd` as one compiled loop, for work too small for threads (the
+    Python loop's ~100 us per iteration dominated 300-point fits): the same
+    assignment, per-chunk sums merged in chunk order, relocation of empty clusters
+    and stopping rules, so the same centres and labels.  ``centers`` is updated in
+    place; returns the number of iterations (``distances`` holds the final ones)."""
+    n, d = X.shape
+    k = centers.shape[0]
+    zero = X.dtype.type(0)
+    n_iter = 0
+    while n_iter < max_iter:
+        n_iter += 1
+        _assign_serial(X, centers, zero, labels, distances, sums, counts)
+        total = sums.sum(axis=0)
+        count = counts.sum(axis=0)
+        empty = np.flatnonzero(count == 0)
+        if empty.size:
+            farthest = np.argsort(-distances, kind="mergesort")[:empty.size]
+            for e in range(empty.size):
+                cluster, point = empty[e], farthest[e]
+                old = labels[point]
+                for t in range(d):
+                    total[old, t] -= X[point, t]
+                    total[cluster, t] = X[point, t]
+                count[old] -= 1
+                count[cluster] = 1
+        if np.array_equal(labels, previous):
+            break
+        shift = 0.0
+        for c in range(k):
+            moved = 0.0
+            for t in range(d):
+                new = X.dtype.type(total[c, t] / count[c])
+                diff = new - centers[c, t]
+                moved += diff * diff
+                centers[c, t] = new
+            shift += math.sqrt(moved) ** 2
+        if shift <= tol_abs:
+            break
+        previous[:] = labels
+    _assign_serial(X, centers, zero, labels, distances, sums, counts)
+    return n_iter
+
+
+@jit(reassociate=True)
+def _assign_serial(X, centers, zero, labels, distances, sums, counts):
+    """The assignment pass of :func:`_assign_accumulate`, serially, in its chunks."""
+    n = X.shape[0]
+    for c in range(sums.shape[0]):
+        sums[c] = 0.0
+        counts[c] = 0
+        for i in range(c * ROW_CHUNK, min(n, (c + 1) * ROW_CHUNK)):
+            best, best_j = np.inf, 0
+            for j in range(centers.shape[0]):
+                dist = _squared_distance(X, i, centers, j, zero)
+                if dist < best:
+                    best, best_j = dist, j
+            _record(X, i, best_j, best, labels, distances, sums[c], counts[c])
+
+
 # ---------------------------------------------------------------- inits
 @jit
 def _add_rows_by_label(X, labels, sums):
@@ -268,27 +329,51 @@ def random_partition_init(X, k, generator):
 
 
 def kmeans_plusplus_init(X, k, generator):
-    """Greedy k-means++ (2 + log k candidate centres per step, the best kept)."""
+    """Greedy k-means++ (2 + log k candidate centres per step, the best kept).
+
+    The first centre is ``X[generator.integers(n)]``; step c draws its candidates
+    from ``generator.random(n_trials)`` (all steps' draws are taken in one call, the
+    same numbers), with probability proportional to the squared distance to the
+    nearest centre so far (uniformly when every point already is a centre)."""
     n = X.shape[0]
     n_trials = 2 + int(np.log(k))
-    squared_norms = np.einsum("ij,ij->i", X, X)
-    centers = np.empty((k, X.shape[1]), dtype=X.dtype)
-    centers[0] = X[generator.integers(n)]
-    closest = np.maximum(squared_norms - 2 * X @ centers[0] + centers[0] @ centers[0], 0)
+    first = generator.integers(n)
+    uniforms = generator.random((k - 1, n_trials))
+    return _kmeans_plusplus(X, k, first, uniforms)
+
+
+@jit(reassociate=True)
+def _kmeans_plusplus(X, k, first, uniforms):
+    n, d = X.shape
+    centers = np.empty((k, d), dtype=X.dtype)
+    centers[0] = X[first]
+    closest = np.empty(n)
+    for i in range(n):
+        closest[i] = _squared_distance(X, i, centers, 0, 0.0)
+    cumulative = np.empty(n)
+    trial = np.empty(n)
+    best_dist = np.empty(n)
     for c in range(1, k):
-        total = closest.sum()
-        if total <= 0:  # fewer distinct points than clusters: any point will do
-            candidates = generator.integers(n, size=n_trials)
-        else:
-            candidates = np.searchsorted(np.cumsum(closest), generator.random(n_trials) * total)
-            candidates = np.minimum(candidates, n - 1)
-        cand = X[candidates]
-        dist = np.maximum(squared_norms[None, :] - 2 * cand @ X.T
-                          + np.einsum("ij,ij->i", cand, cand)[:, None], 0)
-        dist = np.minimum(closest[None, :], dist)
-        best = int(np.argmin(dist.sum(axis=1)))
-        centers[c] = cand[best]
-        closest = dist[best]
+        total = 0.0
+        for i in range(n):
+            total += closest[i]
+            cumulative[i] = total
+        best_sum = np.inf
+        for u in uniforms[c - 1]:
+            if total > 0:
+                candidate = min(np.searchsorted(cumulative, u * total), n - 1)
+            else:  # fewer distinct points than clusters: any point will do
+                candidate = min(int(u * n), n - 1)
+            centers[c] = X[candidate]
+            trial_sum = 0.0
+            for i in range(n):
+                trial[i] = min(closest[i], _squared_distance(X, i, centers, c, 0.0))
+                trial_sum += trial[i]
+            if trial_sum < best_sum:
+                best_sum, best_candidate = trial_sum, candidate
+                best_dist[:] = trial
+        centers[c] = X[best_candidate]
+        closest[:] = best_dist
     return centers
 
 
@@ -352,10 +437,23 @@ def kmeans(X, n_clusters, init="k-means++", n_init=1, max_iter=300, tol=1e-4, se
             centers, previous = random_partition_init(X, k, generator)
         else:
             centers = kmeans_plusplus_init(X, k, generator)
-        result = KMeansResult(*_lloyd(X, centers, max_iter, tol_abs, work, previous))
+        if work.products is None and X.size * k < PARALLEL_MIN_WORK:
+            result = _small_lloyd(X, centers, max_iter, tol_abs, work, previous)
+        else:
+            result = KMeansResult(*_lloyd(X, centers, max_iter, tol_abs, work, previous))
         if best is None or result.inertia < best.inertia:
             best = result
     return best
+
+
+def _small_lloyd(X, centers, max_iter, tol_abs, work, previous):
+    centers = np.array(centers, dtype=X.dtype)  # updated in place by the kernel
+    previous = (np.full(X.shape[0], -1, dtype=np.int64) if previous is None
+                else previous.astype(np.int64))
+    n_iter = _lloyd_small(X, centers, max_iter, tol_abs, previous, work.labels,
+                          work.distances, work.sums, work.counts)
+    return KMeansResult(centers, work.labels.copy(),
+                        float(work.distances.sum(dtype=np.float64)), n_iter)
 
 
 # ---------------------------------------------------------------- estimator
