@@ -245,6 +245,10 @@ def _lloyd(X, centers, max_iter, tol_abs, work, previous_labels=None):
     return centers, work.labels.copy(), float(work.distances.sum(dtype=np.float64)), n_iter
 
 
+#: The serial variant of :func:`_assign_accumulate`, callable from compiled code.
+_assign_serial = _assign_accumulate.serial
+
+
 @jit(reassociate=True)
 def _lloyd_small(X, centers, max_iter, tol_abs, previous, labels, distances, sums, counts):
     """:func:`_lloyd` as one compiled loop, for work too small for threads (the
@@ -288,22 +292,6 @@ def _lloyd_small(X, centers, max_iter, tol_abs, previous, labels, distances, sum
         previous[:] = labels
     _assign_serial(X, centers, zero, labels, distances, sums, counts)
     return n_iter
-
-
-@jit(reassociate=True)
-def _assign_serial(X, centers, zero, labels, distances, sums, counts):
-    """The assignment pass of :func:`_assign_accumulate`, serially, in its chunks."""
-    n = X.shape[0]
-    for c in range(sums.shape[0]):
-        sums[c] = 0.0
-        counts[c] = 0
-        for i in range(c * ROW_CHUNK, min(n, (c + 1) * ROW_CHUNK)):
-            best, best_j = np.inf, 0
-            for j in range(centers.shape[0]):
-                dist = _squared_distance(X, i, centers, j, zero)
-                if dist < best:
-                    best, best_j = dist, j
-            _record(X, i, best_j, best, labels, distances, sums[c], counts[c])
 
 
 # ---------------------------------------------------------------- inits
