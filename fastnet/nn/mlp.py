@@ -42,6 +42,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from .._jit import jit
 from .._validation import as_2d_float, as_labels, check_int, check_positive_float
 from ..random import as_seed_sequence, rng, spawn_sequences
+from .activations import _softmax_kernel
 
 __all__ = ["MLP", "MLPClassifier", "DivergenceError", "PREDICT_CHUNK_ROWS"]
 
@@ -124,26 +125,6 @@ def _softmax_error(z, bias, labels, lo, hi):
             loss = np.nan
         correct += best == y
     return loss, correct
-
-
-@jit
-def _bias_softmax(z, bias):
-    """``z = softmax(z + bias)`` row by row (prediction)."""
-    for i in range(z.shape[0]):
-        peak = -np.inf
-        for j in range(z.shape[1]):
-            a = z[i, j] + bias[j]
-            z[i, j] = a
-            if a > peak:
-                peak = a
-        total = 0.0
-        for j in range(z.shape[1]):
-            e = math.exp(z[i, j] - peak)
-            z[i, j] = e
-            total += e
-        inv = 1.0 / total
-        for j in range(z.shape[1]):
-            z[i, j] *= inv
 
 
 @jit
@@ -429,7 +410,8 @@ class MLP:
                 z = outputs[k][:r * w].reshape(r, w)
                 _forward_product(gemm, h, self.coefs[k], z)
                 if k == n_layers - 1:
-                    _bias_softmax(z, self.intercepts[k])
+                    z += self.intercepts[k]
+                    _softmax_kernel(z.size)(z, z)  # row by row: in place is safe
                 else:
                     _softplus_in_place(z, self.intercepts[k], scratch[:r * w].reshape(r, w))
                 h = z
