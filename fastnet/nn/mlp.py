@@ -445,9 +445,11 @@ class MLP:
         lo, hi = self.dtype.type(CLIP), self.dtype.type(1 - CLIP)
         last = len(self.coefs) - 1
         loss, correct = 0.0, 0
+        gemm = _gemm(self.dtype)
+        logits = np.empty(min(PREDICT_CHUNK_ROWS, X.shape[0]) * self.n_classes, self.dtype)
         for start, h in self._forward_chunks(X, last - 1):
-            z = np.empty((h.shape[0], self.n_classes), self.dtype)
-            _forward_product(_gemm(self.dtype), h, self.coefs[last], z)
+            z = _view(logits, h.shape[0], self.n_classes)
+            _forward_product(gemm, h, self.coefs[last], z)
             part, hits = _softmax_error(z, self.intercepts[last],
                                         labels[start:start + z.shape[0]], lo, hi)
             loss += part
