@@ -210,7 +210,7 @@ def _check_dtype(dtype):
     return dt
 
 
-def check_keep_prob(keep_prob) -> float:
+def _check_keep_prob(keep_prob) -> float:
     if isinstance(keep_prob, bool) or not isinstance(keep_prob, numbers.Real):
         raise TypeError(f"keep_prob must be a number in (0, 1]; got {type(keep_prob).__name__}")
     if not (0.0 < keep_prob <= 1.0):
@@ -233,7 +233,7 @@ def _check_layer_sizes(layer_sizes):
     return sizes
 
 
-def _progress_every(progress, epochs):
+def _progress_every(progress):
     if progress is False or progress is None:
         return 0
     if progress is True:
@@ -291,7 +291,7 @@ class MLP:
                  bias_init="ones", shuffle=False):
         self.layer_sizes = _check_layer_sizes(layer_sizes)
         self.dtype = _check_dtype(dtype)
-        self.keep_prob = check_keep_prob(keep_prob)
+        self.keep_prob = _check_keep_prob(keep_prob)
         if bias_init not in ("ones", "zeros"):
             raise ValueError(f"bias_init must be 'ones' or 'zeros'; got {bias_init!r}")
         if not isinstance(shuffle, (bool, np.bool_)):
@@ -373,7 +373,7 @@ class MLP:
         if X_val is not None:
             X_val = self._check_X(X_val, "X_val")
             validation = (X_val, self._check_y(y_val, X_val.shape[0], "y_val"))
-        every = _progress_every(progress, epochs)
+        every = _progress_every(progress)
 
         trainer = _Trainer(self, X, labels, batch_size, learning_rate)
         rows = []
@@ -477,6 +477,7 @@ class _Trainer:
     def __init__(self, net, X, labels, batch_size, learning_rate):
         self.net, self.X, self.labels = net, X, labels
         self.batch_size = batch_size
+        self.learning_rate = learning_rate
         self.step = learning_rate / batch_size
         dt = net.dtype
         bs = batch_size
@@ -516,7 +517,7 @@ class _Trainer:
             np.copyto(p, saved)
         raise DivergenceError(
             f"training diverged in epoch {epoch_number}: {what} became NaN or infinite; "
-            f"try a lower learning_rate (got {self.step * self.batch_size:g}); the weights "
+            f"try a lower learning_rate (got {self.learning_rate:g}); the weights "
             "are restored to those from the start of that epoch")
 
     def _batch(self, start, order):
