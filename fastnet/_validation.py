@@ -8,7 +8,9 @@ every other real numeric dtype becomes float64.
 
 from __future__ import annotations
 
+import contextlib
 import numbers
+import os
 
 import numpy as np
 
@@ -26,17 +28,37 @@ def _describe(x) -> str:
 
 def float_dtype(x, name: str, dtype=None) -> np.dtype:
     """The float dtype ``x`` converts to: its own if float32/float64, else float64."""
-    if dtype is not None:
-        dtype = np.dtype(dtype)
-        if dtype not in _FLOAT_DTYPES:
-            raise ValueError(f"dtype must be float32 or float64; got {dtype}")
-        return dtype
-    kind = x.dtype.kind
-    if kind not in "biuf":
+    if x.dtype.kind not in "biuf":  # also with an explicit dtype: no silent casts
         raise TypeError(
             f"{name} must hold real numbers (bool, int or float); got {_describe(x)}"
         )
+    if dtype is not None:
+        return check_float_dtype(dtype)
     return x.dtype if x.dtype in _FLOAT_DTYPES else np.dtype(np.float64)
+
+
+def real_float64(value, name: str, expected: str) -> np.ndarray:
+    """``value`` as a float64 array if it holds real numbers (bool, int, float); complex,
+    strings and objects raise ``TypeError: {name} must be {expected}``, never a silent
+    cast.  Shape and finiteness are the caller's to check."""
+    try:
+        arr = np.asarray(value)
+        if arr.dtype.kind in "biuf":
+            return arr.astype(np.float64)
+    except (TypeError, ValueError):  # ragged nested sequences
+        pass
+    raise TypeError(f"{name} must be {expected}; got {value!r}")
+
+
+def check_float_dtype(dtype, name: str = "dtype") -> np.dtype:
+    """``dtype`` as ``np.dtype(float32)`` or ``np.dtype(float64)``."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{name} must be float32 or float64; got {dtype!r}") from None
+    if dt not in _FLOAT_DTYPES:
+        raise ValueError(f"{name} must be float32 or float64; got {dt}")
+    return dt
 
 
 def as_float_array(x, name: str, *, ndim=None, finite: bool = True, dtype=None,
@@ -211,3 +233,87 @@ def check_axis(axis, ndim: int, name: str = "axis") -> int:
     if not -ndim <= axis < ndim:
         raise ValueError(f"{name} must be in [{-ndim}, {ndim}) for a {ndim}-D array; got {axis}")
     return int(axis) % ndim
+
+
+def check_bool(value, name: str) -> bool:
+    """``True`` or ``False`` (NumPy booleans too); strings and numbers are refused."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
+
+
+#: Refuse a single result larger than this share of the machine's RAM.
+MEMORY_FRACTION = 0.5
+
+
+def physical_memory() -> int:
+    """Bytes of RAM (16 GiB where the platform does not say)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - non-POSIX
+        return 16 * 2**30
+
+
+def check_fits_in_memory(n_bytes, name: str, what: str, hint: str = "") -> None:
+    """Refuse, before allocating, a request for more than :data:`MEMORY_FRACTION` of RAM.
+
+    ``name`` is the argument responsible, ``what`` describes the allocation."""
+    ram = physical_memory()
+    if n_bytes > MEMORY_FRACTION * ram:
+        raise ValueError(f"{name}: {what} needs {n_bytes / 2**30:.4g} GiB, more than "
+                         f"{MEMORY_FRACTION:.0%} of this machine's {ram / 2**30:.1f} GiB"
+                         + (f"; {hint}" if hint else ""))
+
+
+def seed_from_random_state(random_state, name: str = "random_state"):
+    """scikit-learn's ``random_state`` as a fastnet seed: None, a ``SeedSequence`` and
+    ints >= 0 pass through; a ``RandomState`` or ``Generator`` gives one int drawn
+    from it (advancing it, as scikit-learn does)."""
+    if random_state is None or isinstance(random_state, np.random.SeedSequence):
+        return random_state
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        if random_state < 0:
+            raise ValueError(f"{name} must be an int >= 0; got {random_state}")
+        return int(random_state)
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(np.iinfo(np.int32).max))
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(2**63))
+    raise TypeError(f"{name} must be None, an int >= 0, a numpy.random.SeedSequence, "
+                    f"RandomState or Generator; got {type(random_state).__name__}")
+
+
+@contextlib.contextmanager
+def unchanged_on_error(estimator):
+    """Restore the attributes of ``estimator`` if the block raises: a failed ``fit``
+    leaves a fitted estimator as it was (scikit-learn's ``validate_data`` sets
+    ``n_features_in_`` before the fit can fail)."""
+    saved = dict(vars(estimator))
+    try:
+        yield
+    except BaseException:
+        vars(estimator).clear()
+        vars(estimator).update(saved)
+        raise
+
+
+def validate_data(estimator, X, y="no_validation", **kwargs):
+    """scikit-learn's ``validate_data``, with errors that name the argument: a message
+    that does not mention ``X`` (such as "Expected 2D array, got 1D array instead") is
+    prefixed with ``X:`` (``X, y:`` when ``y`` is validated too)."""
+    import re
+
+    from sklearn.utils.validation import validate_data as sklearn_validate_data
+
+    try:
+        return sklearn_validate_data(estimator, X, y, **kwargs)
+    except (ValueError, TypeError) as exc:
+        text = str(exc)
+        if re.search(r"\bX\b", text) or (not isinstance(y, str) and re.search(r"\by\b", text)):
+            raise
+        name = "X" if isinstance(y, str) else "X, y"
+        try:
+            renamed = type(exc)(f"{name}: {text}")
+        except Exception:  # noqa: BLE001 - an exception type with another signature
+            raise exc from None
+        raise renamed from None

@@ -23,9 +23,10 @@ from pathlib import Path
 import numpy as np
 
 from ._jit import default_threads_per_worker, limit_threads
+from ._validation import check_fits_in_memory
 from .random import as_seed_sequence, spawn_seeds
 
-__all__ = ["run", "TaskError", "BACKENDS"]
+__all__ = ["run", "TaskError", "BACKENDS", "check_task_count"]
 
 #: joblib backends :func:`run` accepts (``None``: loky when ``n_jobs > 1``).
 BACKENDS = ("loky", "threading", "sequential", "dask")
@@ -47,10 +48,20 @@ class TaskError(RuntimeError):
 
 
 # ---------------------------------------------------------------- checks
+#: Bookkeeping bytes per task (its parameter dict, seed and row), for the memory check.
+TASK_BYTES = 256
+
+
+def check_task_count(n_tasks, name):
+    """Refuse, before building anything, more tasks than their bookkeeping fits in RAM."""
+    check_fits_in_memory(TASK_BYTES * n_tasks, name, f"the bookkeeping of {n_tasks} tasks")
+
+
 def _check_tasks(tasks):
     if isinstance(tasks, numbers.Integral) and not isinstance(tasks, bool):
         if tasks < 0:
             raise ValueError(f"tasks must be an int >= 0 or a list of dicts; got {tasks}")
+        check_task_count(int(tasks), "tasks")
         return [{} for _ in range(int(tasks))]
     if isinstance(tasks, (str, bytes, dict)) or not hasattr(tasks, "__iter__"):
         raise TypeError("tasks must be an int (the number of tasks) or a list of keyword "

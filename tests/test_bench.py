@@ -4,7 +4,7 @@ import io
 
 import numpy as np
 import pytest
-from conftest import RTOL, assert_twin
+from conftest import RTOL, assert_case_matches
 from numpy.testing import assert_allclose
 
 from fastnet import bench
@@ -15,22 +15,7 @@ IDS = [f"{case.name}-{dtype}" for case, dtype in CASE_DTYPES]
 
 @pytest.mark.parametrize("case,dtype", CASE_DTYPES, ids=IDS)
 def test_fast_matches_reference(case, dtype):
-    args = case.inputs(case.sizes[0], dtype)
-    fast = case.fast(*args)
-    if case.compare is not None:  # random samplers: agreement in distribution
-        case.compare(fast, case.reference(*args))
-        return
-    if np.dtype(dtype).kind == "f":  # float inputs keep their dtype
-        assert np.asarray(fast).dtype == np.dtype(dtype)
-    if case.name == "log_softmax":  # log-probabilities: absolute error near 0
-        assert_allclose(fast, case.reference(*args), rtol=RTOL[np.dtype(dtype)],
-                        atol=4 * np.finfo(dtype).eps)
-    elif dtype in case.rtol:
-        expected = case.reference(*args)
-        assert_allclose(fast, expected, rtol=case.rtol[dtype],
-                        atol=case.rtol[dtype] * np.abs(expected).max())
-    else:
-        assert_twin(fast, case.reference(*args), dtype)
+    assert_case_matches(case, dtype, case.inputs(case.sizes[0], dtype))
 
 
 @pytest.mark.parametrize("case,dtype", CASE_DTYPES, ids=IDS)

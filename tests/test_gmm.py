@@ -2,7 +2,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import assert_passes_estimator_checks, output_with_threads
+from conftest import output_with_threads
 from numpy.testing import assert_allclose
 
 from fastnet.cluster import GaussianMixture, gaussian_mixture
@@ -101,12 +101,6 @@ def test_identical_for_any_number_of_threads():
         print(repr(fit.lower_bound), repr(fit.means.sum()), repr(fit.covariances.sum()))
     """
     assert output_with_threads(code, 1) == output_with_threads(code, 2)
-
-
-def test_scikit_learn_estimator_checks():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        assert_passes_estimator_checks(GaussianMixture(2, random_state=0))
 
 
 def test_bad_input(data, start):

@@ -2,7 +2,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import assert_passes_estimator_checks, output_with_threads
+from conftest import output_with_threads
 from numpy.testing import assert_allclose, assert_array_equal
 
 from fastnet.cluster import KMeans, kmeans
@@ -95,10 +95,6 @@ def test_float32_and_estimator(blobs):
     assert distances.shape == (len(X32), 5)
     assert_array_equal(np.argmin(distances, axis=1), model.labels_)
     assert_array_equal(KMeans(5, n_init=2, random_state=0).fit_predict(X32), model.labels_)
-
-
-def test_scikit_learn_estimator_checks():
-    assert_passes_estimator_checks(KMeans(3, random_state=0))
 
 
 def test_bad_input(blobs):

@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-from conftest import assert_passes_estimator_checks
 from numpy.testing import assert_allclose
 
 from fastnet.decomposition import NMF, nmf, random_init
@@ -185,10 +184,6 @@ def test_bad_input(X):
     with pytest.raises(ValueError, match="X must have 2 columns"):
         model.inverse_transform(np.ones((3, 3)))
 
-
-
-def test_scikit_learn_estimator_checks():
-    assert_passes_estimator_checks(NMF(2, max_iter=20, random_state=0))
 
 
 def test_identical_for_any_number_of_threads(X):

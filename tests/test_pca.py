@@ -1,6 +1,5 @@
 import numpy as np
 import pytest
-from conftest import assert_passes_estimator_checks
 from numpy.testing import assert_allclose
 
 from fastnet.decomposition import PCA, denoise, pca
@@ -115,10 +114,6 @@ def test_bad_input(X):
         model.n_components_for(0.0)
     with pytest.raises(TypeError, match="ratio must be a number"):
         model.n_components_for("90%")
-
-
-def test_scikit_learn_estimator_checks():
-    assert_passes_estimator_checks(PCA(2))
 
 
 # ---------------------------------------------------------------- denoising

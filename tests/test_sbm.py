@@ -184,6 +184,8 @@ def test_constant_and_block_weights():
         for j in range(2):
             block = B[np.ix_(labels == i, labels == j)]
             assert_array_equal(np.unique(block[block != 0]), [wt[i, j]])
+    S = sbm([100, 100], [[0.2, 0.1], [0.1, 0.3]], directed=True, wt=wt, sparse=True, seed=0)
+    assert_array_equal(S.toarray(), B)  # per-edge block weights written into the CSR
 
 
 def test_weight_functions_follow_their_distribution():

@@ -14,6 +14,7 @@ fitted parameters are scikit-learn's.  Twin: :func:`fastnet.reference.cluster.ga
 from __future__ import annotations
 
 import math
+import numbers
 import warnings
 from dataclasses import dataclass
 
@@ -21,10 +22,18 @@ import numpy as np
 import scipy.linalg
 from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from .._jit import PARALLEL_MIN_WORK, jit, prange, serial_or_parallel_jit
-from .._validation import as_2d_float, check_int, check_nonnegative_float
+from .._validation import (
+    as_2d_float,
+    check_int,
+    check_nonnegative_float,
+    real_float64,
+    seed_from_random_state,
+    unchanged_on_error,
+    validate_data,
+)
 from ..random import rng as make_rng
 from ..random import spawn_sequences
 
@@ -289,7 +298,7 @@ def _check_inits(weights_init, means_init, precisions_init, K, d):
         if value is None:
             checked.append(None)
             continue
-        arr = np.array(value, dtype=np.float64)
+        arr = real_float64(value, name, f"an array of real numbers of shape {shape}")
         if arr.shape != shape or not np.isfinite(arr).all():
             raise ValueError(f"{name} must be a finite array of shape {shape}; "
                              f"got shape {arr.shape}")
@@ -490,10 +499,18 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         return self
 
     def fit_predict(self, X, y=None):
+        """Fit and return the labels; if this fails, a fitted model stays as it was."""
+        with unchanged_on_error(self):
+            return self._fit_predict(X)
+
+    def _fit_predict(self, X):
         if self.covariance_type != "full":
             raise ValueError(f"covariance_type must be 'full' (the only one implemented); "
                              f"got {self.covariance_type!r}")
         X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
+        check_int(self.n_components, "n_components", minimum=1)
+        if not isinstance(self.verbose, (bool, np.bool_, numbers.Integral)):
+            raise TypeError(f"verbose must be an int or a bool; got {self.verbose!r}")
         if X.shape[0] < self.n_components:
             raise ValueError(f"Expected n_samples >= n_components but got "
                              f"n_components = {self.n_components}, n_samples = {X.shape[0]}")
@@ -501,7 +518,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             X, self.n_components, tol=self.tol, reg_covar=self.reg_covar,
             max_iter=self.max_iter, n_init=self.n_init, init_params=self.init_params,
             weights_init=self.weights_init, means_init=self.means_init,
-            precisions_init=self.precisions_init, seed=self.random_state,
+            precisions_init=self.precisions_init,
+            seed=seed_from_random_state(self.random_state),
             verbose=bool(self.verbose))
         self.weights_, self.means_, self.covariances_ = fit.weights, fit.means, fit.covariances
         self.precisions_cholesky_, self.precisions_ = fit.precisions_cholesky, fit.precisions

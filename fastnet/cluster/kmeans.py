@@ -16,7 +16,8 @@ without strict convergence the labels are recomputed for the final centres.
 
 Empty clusters: the centre of an empty cluster moves to the point farthest from its
 own centre (largest distance first, one point per empty cluster), and that point
-leaves its former cluster's sum and count.
+leaves its former cluster's sum and count; a point that is the last one of its
+cluster is passed over, so relocation never empties another cluster.
 
 Twin: :func:`fastnet.reference.cluster.kmeans`.
 """
@@ -27,16 +28,25 @@ import math
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from .._jit import PARALLEL_MIN_WORK, jit, prange, serial_or_parallel_jit
-from .._validation import as_2d_float, check_int, check_nonnegative_float
+from .._validation import (
+    as_2d_float,
+    check_int,
+    check_nonnegative_float,
+    seed_from_random_state,
+    unchanged_on_error,
+    validate_data,
+)
+from ..decomposition.scaling import column_stats
 from ..random import rng as make_rng
 from ..random import spawn_sequences
 
 __all__ = ["kmeans", "KMeans", "KMeansResult"]
 
-ROW_CHUNK = 256  # rows per partial-sum buffer (fixed: results do not depend on threads)
+ROW_CHUNK = 256  # at least this many rows per partial-sum buffer
+MAX_CHUNKS = 64  # at most this many buffers of k x d sums (memory O(k d), not O(n k d / 256))
 WIDE = 128  # from this many features, x.c products go to BLAS (see _assign_from_products)
 
 
@@ -59,15 +69,26 @@ def _record(X, i, label, dist, labels, distances, chunk_sums, chunk_counts):
         chunk_sums[label, t] += X[i, t]
 
 
+def _n_chunks(n):
+    """Partial-sum buffers for n rows: fixed by n alone, so sums do not depend on threads."""
+    return min(MAX_CHUNKS, (n + ROW_CHUNK - 1) // ROW_CHUNK)
+
+
+@jit(inline="always")
+def _rows_per_chunk(n, n_chunks):
+    return (n + n_chunks - 1) // n_chunks
+
+
 @serial_or_parallel_jit(reassociate=True)
 def _assign_accumulate(X, centers, zero, labels, distances, sums, counts):
     """labels[i] = nearest centre, distances[i] = its squared distance; sums[c] and
     counts[c] = per-chunk sums and counts of the points of each label."""
     n = X.shape[0]
+    rows = _rows_per_chunk(n, sums.shape[0])
     for c in prange(sums.shape[0]):
         sums[c] = 0.0
         counts[c] = 0
-        for i in range(c * ROW_CHUNK, min(n, (c + 1) * ROW_CHUNK)):
+        for i in range(c * rows, min(n, (c + 1) * rows)):
             best, best_j = np.inf, 0
             for j in range(centers.shape[0]):
                 dist = _squared_distance(X, i, centers, j, zero)
@@ -83,10 +104,11 @@ def _assign_from_products(X, centers, zero, products, center_norms, labels, dist
     from BLAS, the nearest centre minimises ||c||^2 - 2 x.c, and the distance to it
     is then measured directly (no cancellation in the inertia)."""
     n = X.shape[0]
+    rows = _rows_per_chunk(n, sums.shape[0])
     for c in prange(sums.shape[0]):
         sums[c] = 0.0
         counts[c] = 0
-        for i in range(c * ROW_CHUNK, min(n, (c + 1) * ROW_CHUNK)):
+        for i in range(c * rows, min(n, (c + 1) * rows)):
             best, best_j = np.inf, 0
             for j in range(centers.shape[0]):
                 score = center_norms[j] - 2 * products[i, j]
@@ -105,10 +127,11 @@ def _assign_with_bounds(X, centers, zero, half_gaps, labels, upper, lower, sums,
     otherwise the bound is tightened, then all k distances are measured.  Sums and
     counts of the labels are accumulated per chunk as in :func:`_assign_accumulate`."""
     n = X.shape[0]
+    rows = _rows_per_chunk(n, sums.shape[0])
     for c in prange(sums.shape[0]):
         sums[c] = 0.0
         counts[c] = 0
-        for i in range(c * ROW_CHUNK, min(n, (c + 1) * ROW_CHUNK)):
+        for i in range(c * rows, min(n, (c + 1) * rows)):
             label = labels[i]
             bound = max(half_gaps[label], lower[i])
             if upper[i] > bound:
@@ -155,7 +178,7 @@ class _Workspace:
     """Buffers of one fit, allocated once and reused by every iteration and start."""
 
     def __init__(self, n, d, k, dtype):
-        n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+        n_chunks = _n_chunks(n)
         self.labels = np.empty(n, dtype=np.int64)
         self.distances = np.empty(n, dtype=dtype)
         self.sums = np.empty((n_chunks, k, d))
@@ -180,8 +203,9 @@ def _new_centers(X, centers, sums, counts, labels, distances):
     """Means of the labels; empty clusters take the points farthest from their centres."""
     empty = np.flatnonzero(counts == 0)
     if empty.size:
-        farthest = np.argsort(-distances, kind="stable")[: empty.size]
-        for cluster, point in zip(empty, farthest, strict=True):
+        farthest = iter(np.argsort(-distances, kind="stable"))
+        for cluster in empty:
+            point = next(p for p in farthest if counts[labels[p]] > 1)
             old = labels[point]
             sums[old] -= X[point]
             counts[old] -= 1
@@ -267,9 +291,14 @@ def _lloyd_small(X, centers, max_iter, tol_abs, previous, labels, distances, sum
         count = counts.sum(axis=0)
         empty = np.flatnonzero(count == 0)
         if empty.size:
-            farthest = np.argsort(-distances, kind="mergesort")[:empty.size]
+            farthest = np.argsort(-distances, kind="mergesort")
+            candidate = 0
             for e in range(empty.size):
-                cluster, point = empty[e], farthest[e]
+                cluster = empty[e]
+                while count[labels[farthest[candidate]]] <= 1:  # n >= k: one is left
+                    candidate += 1
+                point = farthest[candidate]
+                candidate += 1
                 old = labels[point]
                 for t in range(d):
                     total[old, t] -= X[point, t]
@@ -396,6 +425,10 @@ def kmeans(X, n_clusters, init="k-means++", n_init=1, max_iter=300, tol=1e-4, se
     -------
     KMeansResult(centers, labels, inertia, n_iter)
 
+    Memory: X is never copied (when it is C-contiguous float32/float64); the work
+    buffers hold at most 16 values per point, at most 64 partial sums of k x d, and
+    an n x k matrix of products when d >= 128 (see ``_assign_from_products``).
+
     Examples
     --------
     >>> import numpy as np
@@ -413,7 +446,8 @@ def kmeans(X, n_clusters, init="k-means++", n_init=1, max_iter=300, tol=1e-4, se
     max_iter = check_int(max_iter, "max_iter", minimum=1)
     tol = check_nonnegative_float(tol, "tol")
     init = _check_init(init, k, d, X.dtype)
-    tol_abs = tol * float(np.mean(np.var(X, axis=0))) if tol else 0.0
+    # column variances in compiled passes: np.var would allocate a temporary the size of X
+    tol_abs = tol * float(np.mean(column_stats(X)[1] ** 2)) if tol else 0.0
     work = _Workspace(n, d, k, X.dtype)
     best = None
     for start_seed in spawn_sequences(seed, n_init):
@@ -481,9 +515,15 @@ class KMeans(ClusterMixin, TransformerMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y=None):
+        """Cluster ``X``; if this fails, a fitted model stays as it was."""
+        with unchanged_on_error(self):
+            return self._fit(X)
+
+    def _fit(self, X):
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         result = kmeans(X, self.n_clusters, init=self.init, n_init=self.n_init,
-                        max_iter=self.max_iter, tol=self.tol, seed=self.random_state)
+                        max_iter=self.max_iter, tol=self.tol,
+                        seed=seed_from_random_state(self.random_state))
         self.cluster_centers_ = result.centers
         self.labels_ = result.labels
         self.inertia_ = result.inertia

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import parallel_jit, prange
-from .._validation import as_2d_float
+from .._validation import as_2d_float, check_fits_in_memory
 
 __all__ = ["adjusted_rand_score", "homogeneity_score", "calinski_harabasz_score",
            "within_cluster_distance", "majority_cluster_map", "class_log_likelihood",
@@ -86,7 +86,11 @@ def _encode(labels, name):
         return lookup[arr].astype(np.int64), np.flatnonzero(present)
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         raise ValueError(f"{name} must not contain NaN or inf")
-    values, codes = np.unique(arr, return_inverse=True)
+    try:
+        values, codes = np.unique(arr, return_inverse=True)
+    except TypeError:  # e.g. None among numbers: the values cannot be sorted
+        raise TypeError(f"{name} must hold labels of one sortable kind (ints, floats or "
+                        f"strings); got {arr[:5].tolist()}...") from None
     return codes.reshape(-1).astype(np.int64), values
 
 
@@ -114,6 +118,10 @@ def contingency_matrix(labels_true, labels_pred):
     """Dense table ``C[i, j]`` = number of points of class i in cluster j (classes and
     clusters in sorted order of their values)."""
     a, classes, b, clusters = _encode_pair(labels_true, labels_pred)
+    n_chunks = (a.size + CHUNK - 1) // CHUNK
+    check_fits_in_memory(8 * max(n_chunks, 1) * classes.size * clusters.size,
+                         "labels_true and labels_pred",
+                         f"a dense {classes.size} x {clusters.size} contingency table")
     tables = np.empty(((a.size + CHUNK - 1) // CHUNK, classes.size * clusters.size),
                       dtype=np.int64)
     _count_pairs(a, b, clusters.size, tables)
@@ -177,9 +185,14 @@ def majority_cluster_map(labels_true, labels_pred):
     {0: 5, 1: 2}
     """
     a, classes, b, clusters = _encode_pair(labels_true, labels_pred)
-    table = contingency_matrix(a, b)
-    best = np.argmax(table, axis=1)
-    return {classes[i].item(): clusters[best[i]].item() for i in range(classes.size)}
+    if a.size == 0:
+        return {}
+    # the largest (class, cluster) cell per class, sparsely: ties go to the smallest cluster
+    cells, counts = np.unique(a * clusters.size + b, return_counts=True)
+    order = np.lexsort((cells % clusters.size, -counts, cells // clusters.size))
+    first = order[np.flatnonzero(np.diff(cells[order] // clusters.size, prepend=-1))]
+    return {classes[c // clusters.size].item(): clusters[c % clusters.size].item()
+            for c in cells[first]}
 
 
 # ---------------------------------------------------------------- geometry metrics
@@ -208,7 +221,9 @@ def _cluster_geometry(X, labels):
 
 def calinski_harabasz_score(X, labels):
     """``CH_k = (BCSM / (k - 1)) * ((n - k) / WCSM)`` with cluster means as centroids
-    (1.0 when every cluster is a single point-mass, as scikit-learn).
+    (1.0 when WCSM is exactly 0, as scikit-learn).  Clusters of repeated points whose
+    mean ``sum / count`` does not round back to the point give WCSM and BCSM of rounding
+    noise and a meaningless ratio, as in scikit-learn.
 
     >>> import numpy as np
     >>> from fastnet.cluster import calinski_harabasz_score

@@ -22,10 +22,20 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from .._jit import parallel_jit, prange
-from .._validation import as_2d_float, as_float_array, check_int, check_nonnegative_float
+from .._validation import (
+    as_2d_float,
+    as_float_array,
+    check_fits_in_memory,
+    check_float_dtype,
+    check_int,
+    check_nonnegative_float,
+    seed_from_random_state,
+    unchanged_on_error,
+    validate_data,
+)
 from ..random import rng as make_rng
 
 __all__ = ["nmf", "NMF", "NMFResult", "random_init"]
@@ -92,6 +102,14 @@ class NMFResult:
 def random_init(n_samples, n_features, n_components, seed=None, dtype=np.float64):
     """The seeded random start: ``H = rand(k, m)`` is drawn first, then ``W = rand(n, k)``
     (uniform on [0, 1) from ``numpy.random.default_rng(seed)``), cast to ``dtype``."""
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    n_features = check_int(n_features, "n_features", minimum=1)
+    n_components = check_int(n_components, "n_components", minimum=1)
+    dtype = check_float_dtype(dtype)
+    check_fits_in_memory(8 * n_components * (n_samples + n_features),
+                         "n_samples, n_features and n_components",
+                         f"factors W ({n_samples} x {n_components}) and H "
+                         f"({n_components} x {n_features})")
     generator = make_rng(seed)
     H = generator.random((n_components, n_features)).astype(dtype, copy=False)
     W = generator.random((n_samples, n_components)).astype(dtype, copy=False)
@@ -301,6 +319,11 @@ class NMF(TransformerMixin, BaseEstimator):
         return self
 
     def fit_transform(self, X, y=None, W=None, H=None):
+        """Fit and return W; if this fails, a fitted model stays as it was."""
+        with unchanged_on_error(self):
+            return self._fit_transform(X, W, H)
+
+    def _fit_transform(self, X, W, H):
         if self.init not in ("random", "custom"):
             raise ValueError(f"init must be 'random' or 'custom'; got {self.init!r}")
         X = validate_data(self, X, dtype=[np.float64, np.float32])
@@ -310,7 +333,7 @@ class NMF(TransformerMixin, BaseEstimator):
         if self.init == "random" and (W is not None or H is not None):
             raise ValueError("W and H are only used with init='custom'")
         result = nmf(X, k, max_iter=self.max_iter, pseudo_count=self.pseudo_count,
-                     tol=self.tol, seed=self.random_state, W_init=W, H_init=H,
+                     tol=self.tol, seed=self._seed(), W_init=W, H_init=H,
                      progress=self.progress)
         self.components_ = result.H
         self.n_components_ = result.H.shape[0]
@@ -325,7 +348,7 @@ class NMF(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "components_")
         X, row_squares = self._check_new_X(X)
         max_iter, eps, tol = _check_options(self.max_iter, self.pseudo_count, self.tol)
-        W = make_rng(self.random_state).random((X.shape[0], self.n_components_))
+        W = make_rng(self._seed()).random((X.shape[0], self.n_components_))
         H = self.components_.astype(X.dtype, copy=False)
         every = _progress_every(self.progress, max_iter)
         return _solve(X, W.astype(X.dtype), H, max_iter, eps, tol, every, update_H=False,
@@ -339,6 +362,12 @@ class NMF(TransformerMixin, BaseEstimator):
             raise ValueError(f"X must have {self.n_components_} columns (one per component); "
                              f"got {W.shape[1]}")
         return W @ self.components_
+
+    def _seed(self):
+        """``random_state`` as a seed (a ``Generator`` is used as it is)."""
+        if isinstance(self.random_state, np.random.Generator):
+            return self.random_state
+        return seed_from_random_state(self.random_state)
 
     def _check_new_X(self, X):
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)

@@ -18,9 +18,16 @@ import numpy as np
 import scipy.linalg
 from scipy.linalg.blas import dsyrk
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from .._validation import as_2d_float, check_int
+from .._validation import (
+    as_2d_float,
+    check_bool,
+    check_int,
+    real_float64,
+    unchanged_on_error,
+    validate_data,
+)
 from .scaling import affine_rows, column_means, effective_scale, inverse_affine_rows
 
 __all__ = ["pca", "PCA", "PCAResult", "denoise"]
@@ -83,6 +90,7 @@ def _project(X, mean, inv_scale, components, out_dtype):
 
 def _fit(X, n_components, standardize):
     X = as_2d_float(X, "X", min_samples=2)
+    standardize = check_bool(standardize, "standardize")
     n, m = X.shape
     k = m if n_components is None else check_int(n_components, "n_components", minimum=1,
                                                     maximum=min(n, m))
@@ -166,6 +174,11 @@ class PCA(TransformerMixin, BaseEstimator):
         self.standardize = standardize
 
     def fit(self, X, y=None):
+        """Fit the components; if this fails, a fitted model stays as it was."""
+        with unchanged_on_error(self):
+            return self._fit(X)
+
+    def _fit(self, X):
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
         X, mean, scale, values, components, ratio = _fit(X, self.n_components, self.standardize)
         self.mean_, self.scale_ = mean, scale
@@ -271,7 +284,7 @@ def denoise(X, basis, *, center=None, scale=None):
 
 
 def _per_column(value, m, name):
-    arr = np.asarray(value, dtype=np.float64)
+    arr = real_float64(value, name, f"a finite number or an array of {m} finite values")
     if arr.ndim == 0:
         arr = np.full(m, float(arr))
     if arr.shape != (m,) or not np.isfinite(arr).all():

@@ -106,6 +106,8 @@ def _apply(X, shift, inv_scale):
 
 
 def _training_stats(X, X_train):
+    if X_train is not None:
+        X_train = as_2d_float(X_train, "X_train")  # checked under its own name
     mean, std = column_stats(X if X_train is None else X_train)
     if X_train is not None and mean.shape[0] != X.shape[1]:
         raise ValueError(f"X has {X.shape[1]} columns but X_train has {mean.shape[0]}")

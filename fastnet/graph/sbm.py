@@ -29,6 +29,7 @@ import numpy as np
 import scipy.sparse
 
 from .._jit import jit, parallel_jit, prange
+from .._validation import check_fits_in_memory, real_float64
 from ..random import as_seed_sequence, spawn_seeds, spawn_sequences, xoshiro_random, xoshiro_seed
 from ._adjacency import mirror_upper
 
@@ -217,10 +218,7 @@ def _check_sizes(n, name="n"):
 
 
 def _check_block_matrix(value, n_blocks, name, directed):
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a {n_blocks}x{n_blocks} array of numbers") from None
+    arr = real_float64(value, name, f"a {n_blocks}x{n_blocks} array of real numbers")
     if arr.shape != (n_blocks, n_blocks):
         raise ValueError(f"{name} must have shape len(n) x len(n) = ({n_blocks}, {n_blocks}); "
                          f"got {arr.shape}")
@@ -337,6 +335,8 @@ def _sample_structure(bounds, p, directed, loops, seed):
     capacity = np.maximum(np.ceil(mean + SLOT_SIGMAS * np.sqrt(var) + SLOT_PAD), 0)
     capacity = capacity.astype(np.int64)
     index_dtype = np.int32 if max(n, int(capacity.sum())) < 2**31 else np.int64
+    check_fits_in_memory(int(capacity.sum()) * np.dtype(index_dtype).itemsize * (1 if directed
+                         else 2), "n and p", f"about {int(mean.sum()):.4g} expected edges")
     rates = _pair_rates(p)
     row_counts = np.empty(n, dtype=np.int64)
     chunk_counts = np.empty(n_chunks, dtype=np.int64)
@@ -552,6 +552,8 @@ def sbm(n, p, directed=False, loops=False, wt=1, wtargs=None, dc=None, dc_kws={}
                                   "only; pass sparse=False or dc=None")
     if not sparse:
         _check_dense_fits(n_nodes)
+    else:  # indptr, per-row counts and chunk seeds: ~ 24 bytes a node
+        check_fits_in_memory(24 * n_nodes, "n", f"a sparse graph of {n_nodes} nodes")
     structure_seed, weight_seed = spawn_sequences(seed_sequence, 2)
     generator = np.random.default_rng(weight_seed)
     if dc is not None:
@@ -595,6 +597,8 @@ def feedforward_block_probs(n_blocks, low_p, diag_p, feedforward_p):
             raise TypeError(f"{name} must be a probability in [0, 1]; got {type(value).__name__}")
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"{name} must be a probability in [0, 1]; got {value}")
+    check_fits_in_memory(8 * n_blocks * n_blocks, "n_blocks",
+                         f"a {n_blocks} x {n_blocks} float64 matrix")
     B = np.full((n_blocks, n_blocks), float(low_p))
     np.fill_diagonal(B, float(diag_p))
     B[np.arange(n_blocks - 1), np.arange(1, n_blocks)] = float(feedforward_p)
@@ -608,4 +612,5 @@ def block_labels(sizes):
     array([0, 0, 1, 1, 1])
     """
     sizes = _check_sizes(sizes, "sizes")
+    check_fits_in_memory(8 * int(sizes.sum()), "sizes", f"{int(sizes.sum())} int64 labels")
     return np.repeat(np.arange(sizes.size, dtype=np.int64), sizes)

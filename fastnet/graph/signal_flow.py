@@ -341,7 +341,9 @@ def signal_flow(A, method="auto", *, tol=1e-10, max_iter=None):
         ``"dense"``: exact Cholesky solve per connected component, O(n^3) time and
         one n x n work matrix.  ``"sparse"``: Jacobi-preconditioned conjugate
         gradients on the sparse Laplacian, O(E) memory and O(E) time per iteration -
-        the choice for large graphs, also when they come as a dense array.
+        the choice for large graphs, also when they come as a dense array.  Peak
+        memory: the transposed CSR and the symmetric weights W (together about three
+        times the input's CSR arrays) plus about 16 vectors of n float64.
         ``"auto"``: "dense" for dense input, "sparse" for scipy sparse input.
     tol : float > 0
         Sparse method: stop at ``||b - L z|| <= tol * ||b||``.  Unused by "dense".

@@ -17,6 +17,8 @@ from .._validation import (
     as_labels,
     as_probabilities,
     check_axis,
+    check_fits_in_memory,
+    check_float_dtype,
     check_int,
     check_positive_float,
     check_same_shape,
@@ -232,6 +234,9 @@ def kl_divergence(y_true, y_pred):
     p = as_probabilities(y_true, "y_true")
     q = as_probabilities(y_pred, "y_pred")
     check_same_shape(p, q, "y_true", "y_pred")
+    if p.ndim == 0 or p.shape[-1] == 0:
+        raise ValueError(f"y_true and y_pred must have at least one class (column); "
+                         f"got shape {p.shape}")
     dtype = _common_dtype(p, q)
     p2 = p.astype(dtype, copy=False).reshape(-1, p.shape[-1])
     q2 = q.astype(dtype, copy=False).reshape(-1, q.shape[-1])
@@ -291,9 +296,9 @@ def onehot(y, n_classes=None, dtype=np.float64):
         n_classes = int(labels.max()) + 1
     n_classes = check_int(n_classes, "n_classes", minimum=1)
     labels = as_labels(labels, "y", n_classes=n_classes)
-    dtype = np.dtype(dtype)
-    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"dtype must be float32 or float64; got {dtype}")
+    dtype = check_float_dtype(dtype)
+    check_fits_in_memory(labels.size * n_classes * dtype.itemsize, "n_classes",
+                         f"a {labels.size} x {n_classes} one-hot matrix")
     out = np.zeros((labels.size, n_classes), dtype=dtype)
     out[np.arange(labels.size), labels] = 1
     return out

@@ -40,7 +40,17 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from .._jit import jit
-from .._validation import as_2d_float, as_labels, check_int, check_positive_float
+from .._validation import (
+    as_2d_float,
+    as_labels,
+    check_fits_in_memory,
+    check_float_dtype,
+    check_int,
+    check_positive_float,
+    seed_from_random_state,
+    unchanged_on_error,
+    validate_data,
+)
 from ..random import as_seed_sequence, rng, spawn_sequences
 from .activations import _softmax_kernel
 
@@ -201,13 +211,7 @@ def _gemm(dtype):
 
 # ---------------------------------------------------------------- validation
 def _check_dtype(dtype):
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        raise TypeError(f"dtype must be float32 or float64; got {dtype!r}") from None
-    if dt not in _DTYPES:
-        raise ValueError(f"dtype must be float32 or float64; got {dt}")
-    return dt
+    return check_float_dtype(dtype)
 
 
 def _check_keep_prob(keep_prob) -> float:
@@ -229,7 +233,11 @@ def _check_layer_sizes(layer_sizes):
                          f"got {sizes}")
     sizes = [check_int(s, "layer_sizes entries", minimum=1) for s in sizes]
     if sizes[-1] < 2:
-        raise ValueError(f"the output layer needs at least 2 classes; got {sizes[-1]}")
+        raise ValueError(f"layer_sizes: the output layer needs at least 2 classes; "
+                         f"got {sizes[-1]}")
+    n_weights = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    check_fits_in_memory(8 * n_weights, "layer_sizes",
+                         f"a network with {n_weights} weights and biases")
     return sizes
 
 
@@ -570,15 +578,9 @@ class _Trainer:
 
 # ---------------------------------------------------------------- estimator
 def _seed_from_random_state(random_state):
-    """scikit-learn's ``random_state`` (None, int or RandomState) as a fastnet seed."""
-    if random_state is None or isinstance(random_state, np.random.SeedSequence):
-        return random_state
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        return as_seed_sequence(random_state, "random_state")
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(np.iinfo(np.int32).max))
-    raise TypeError("random_state must be None, an int >= 0 or a numpy.random.RandomState; "
-                    f"got {type(random_state).__name__}")
+    """scikit-learn's ``random_state`` (None, int, RandomState or Generator) as a seed."""
+    seed = seed_from_random_state(random_state)
+    return as_seed_sequence(seed) if isinstance(seed, int) else seed
 
 
 class MLPClassifier(ClassifierMixin, BaseEstimator):
@@ -638,8 +640,6 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.bias_init = bias_init
 
     def _validate(self, X, y="no_validation", reset=True):
-        from sklearn.utils.validation import validate_data
-
         return validate_data(self, X, y, reset=reset, dtype=[np.float64, np.float32])
 
     def _new_network(self, n_features, classes):
@@ -653,6 +653,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             raise TypeError("hidden_layer_sizes must be an int or a tuple of ints; "
                             f"got {type(hidden).__name__}") from None
         hidden = [check_int(h, "hidden_layer_sizes entries", minimum=1) for h in hidden]
+        sizes = [n_features, *hidden, len(classes)]
+        n_weights = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+        check_fits_in_memory(8 * n_weights, "hidden_layer_sizes",
+                             f"a network with {n_weights} weights and biases")
         check_int(self.batch_size, "batch_size", minimum=1)
         check_positive_float(self.learning_rate_init, "learning_rate_init")
         if not isinstance(self.verbose, (bool, np.bool_, numbers.Integral)):
@@ -684,7 +688,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def fit(self, X, y):
-        """Initialise the network from ``random_state`` and train ``max_iter`` epochs."""
+        """Initialise the network from ``random_state`` and train ``max_iter`` epochs;
+        if this fails, a fitted classifier stays as it was."""
+        with unchanged_on_error(self):
+            return self._fit(X, y)
+
+    def _fit(self, X, y):
         from sklearn.utils.multiclass import check_classification_targets
 
         X, y = self._validate(X, y)
@@ -698,6 +707,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def partial_fit(self, X, y, classes=None):
         """One epoch over ``(X, y)``; ``classes`` (all labels) is required on the first call."""
+        with unchanged_on_error(self):
+            return self._partial_fit(X, y, classes)
+
+    def _partial_fit(self, X, y, classes):
         first = not hasattr(self, "net_")
         X, y = self._validate(X, y, reset=first)
         if not first:

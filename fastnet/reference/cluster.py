@@ -18,7 +18,8 @@ def kmeans(X, n_clusters, init="random-partition", n_init=1, max_iter=300, tol=1
            seed=None):
     """Lloyd: labels from centres, centres = label means, until the labels repeat, the
     total squared shift <= tol * mean column variance, or max_iter.  Empty clusters take
-    the points farthest from their centres.  Returns (centers, labels, inertia, n_iter)."""
+    the points farthest from their centres (never the last point of a cluster).
+    Returns (centers, labels, inertia, n_iter)."""
     X = np.asarray(X, dtype=np.float64)
     n, k = X.shape[0], n_clusters
     tol_abs = tol * np.mean(np.var(X, axis=0)) if tol else 0.0
@@ -39,8 +40,10 @@ def kmeans(X, n_clusters, init="random-partition", n_init=1, max_iter=300, tol=1
             new = centers.copy()
             counts = np.array([(labels == c).sum() for c in range(k)])
             sums = np.array([X[labels == c].sum(axis=0) for c in range(k)])
-            for cluster, point in zip(np.flatnonzero(counts == 0),
-                                      np.argsort(-nearest, kind="stable"), strict=False):
+            farthest = iter(np.argsort(-nearest, kind="stable"))
+            for cluster in np.flatnonzero(counts == 0):
+                # the farthest point whose cluster keeps at least one point
+                point = next(p for p in farthest if counts[labels[p]] > 1)
                 sums[labels[point]] -= X[point]
                 counts[labels[point]] -= 1
                 sums[cluster], counts[cluster] = X[point], 1

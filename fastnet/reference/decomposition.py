@@ -44,8 +44,10 @@ def nmf(X, n_components, max_iter=500, pseudo_count=1e-3, seed=None, W_init=None
 
 
 def _std_filled(X_train):
-    mu = np.mean(X_train, axis=0)
-    std = np.std(X_train, axis=0)
+    # statistics in float64 whatever the dtype: a float32 mean of a constant column
+    # can be an ulp off, and that noise must not pass for variance
+    mu = np.mean(X_train, axis=0, dtype=np.float64)
+    std = np.std(X_train, axis=0, dtype=np.float64)
     std_filled = std.copy()
     # zero variance (within rounding) -> left unscaled
     std_filled[std <= 10 * np.finfo(np.float64).eps * np.abs(mu)] = 1.0
@@ -55,12 +57,17 @@ def _std_filled(X_train):
 def standardize(X, X_train=None):
     X_train = X if X_train is None else X_train
     mu, std_filled = _std_filled(X_train)
-    return (X - mu) / std_filled
+    return ((X - mu) / std_filled).astype(_float_dtype(X))
 
 
 def unstandardize(X, X_train):
     mu, std_filled = _std_filled(X_train)
-    return mu + std_filled * X
+    return (mu + std_filled * X).astype(_float_dtype(X))
+
+
+def _float_dtype(X):
+    X = np.asarray(X)
+    return X.dtype if X.dtype.kind == "f" else np.dtype(np.float64)
 
 
 def minmax_normalize(X, X_train=None):

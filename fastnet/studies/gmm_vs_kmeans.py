@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_int
+from .._validation import check_fits_in_memory, check_int
 from ..cluster import GaussianMixture, KMeans, adjusted_rand_score
-from ..parallel import run
+from ..parallel import check_task_count, run
 from ..random import as_seed_sequence, rng, spawn_sequences
 
 __all__ = ["gmm_vs_kmeans", "simulate", "generate_data", "task_seeds", "check_arguments",
@@ -116,8 +116,11 @@ def check_arguments(n_sims, seed, n_samples, n_init):
     """Validated ``(n_sims, seed, n_samples, n_init)``; a ``TypeError`` or
     ``ValueError`` naming the first bad argument."""
     n_sims = check_int(n_sims, "n_sims", minimum=1)
+    check_task_count(n_sims, "n_sims")
     check_seed(seed)
     n_samples = check_int(n_samples, "n_samples", minimum=N_CLUSTERS)
+    # X, its shuffled and mapped copies, labels and the estimators' per-point buffers
+    check_fits_in_memory(256 * n_samples, "n_samples", f"a simulation of {n_samples} points")
     n_init = check_int(n_init, "n_init", minimum=1)
     return n_sims, seed, n_samples, n_init
 

@@ -44,9 +44,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from .._validation import check_int
+from .._validation import check_fits_in_memory, check_int
 from ..graph import feedforward_block_probs, sbm, signal_flow
-from ..parallel import run
+from ..parallel import check_task_count, run
 from .gmm_vs_kmeans import check_seed
 
 __all__ = ["signal_flow_separation", "simulate", "summarize", "separation", "make_tasks",
@@ -155,6 +155,10 @@ def make_tasks(n_blocks=(5,), block_size=(50,), low_p=0.05, diag_p=0.2, feedforw
     feedforward_p = _probability(feedforward_p, "feedforward_p")
     n_sims = check_int(n_sims, "n_sims", minimum=1)
     check_seed(seed)
+    check_task_count(len(n_blocks) * len(block_size) * n_sims, "n_sims")
+    n_nodes = max(n_blocks) * max(block_size)
+    # the sparse graph's node arrays and signal flow's vectors: ~ 128 bytes a node
+    check_fits_in_memory(128 * n_nodes, "block_size", f"a graph of {n_nodes} nodes")
     return [{"n_blocks": k, "block_size": m, "low_p": low_p, "diag_p": diag_p,
              "feedforward_p": feedforward_p, "repetition": r}
             for k in n_blocks for m in block_size for r in range(n_sims)]
