@@ -37,7 +37,7 @@ import numba  # noqa: E402
 
 __all__ = ["FASTMATH", "REASSOC_FASTMATH", "PARALLEL_MIN_WORK", "jit", "parallel_jit",
            "serial_or_parallel_jit", "SerialOrParallel", "prange", "limit_threads",
-           "max_threads", "default_threads_per_worker"]
+           "max_threads", "cap_worker_threads", "default_threads_per_worker"]
 
 #: LLVM fast-math flags: contraction to FMA, reciprocal approximation and no signed
 #: zeros.  Never ``nnan``, ``ninf``, ``afn`` or ``reassoc`` (see the module docstring).
@@ -145,6 +145,26 @@ def limit_threads(n_threads: int):
             yield n
     finally:
         numba.set_num_threads(previous)
+
+
+_process_blas_cap = None  # the BLAS cap cap_worker_threads set in this process
+
+
+def cap_worker_threads(n_threads: int) -> int:
+    """Cap Numba's threads (for the calling thread) and BLAS's (for the process) for
+    good: for worker processes, which run nothing but tasks.  The BLAS cap is applied
+    once per process (threadpoolctl takes ~1 ms to find the libraries; per task
+    that is most of a small task's overhead); Numba's is a cheap thread-local call.
+    Never call it in the user's own process: use :func:`limit_threads` there."""
+    global _process_blas_cap
+    n = _check_n_threads(n_threads)
+    numba.set_num_threads(n)
+    if _process_blas_cap != n:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=n, user_api="blas")
+        _process_blas_cap = n
+    return n
 
 
 def default_threads_per_worker(n_workers: int) -> int:

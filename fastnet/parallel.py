@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._jit import default_threads_per_worker, limit_threads
+from ._jit import cap_worker_threads, default_threads_per_worker, limit_threads
 from ._validation import check_fits_in_memory
 from .random import as_seed_sequence, spawn_seeds
 
@@ -138,9 +138,14 @@ def _plain(value):
                     f"scalars or a pandas Series; got a {type(value).__name__}")
 
 
-def _call(fn, index, params, seed, n_threads):
-    """Run one task with capped threads; returns ``(index, row or None, error text)``."""
+def _call(fn, index, params, seed, n_threads, parent_pid=None):
+    """Run one task with capped threads; returns ``(index, row or None, error text)``.
+    In a worker process (not ``parent_pid``) the cap is set once for the process;
+    in the user's process it is restored after the task."""
     try:
+        if parent_pid is not None and os.getpid() != parent_pid:
+            cap_worker_threads(n_threads)
+            return index, _as_row(fn(**params, seed=seed)), None
         with limit_threads(n_threads):
             return index, _as_row(fn(**params, seed=seed)), None
     except Exception:  # noqa: BLE001 - reported with the task's index, params and seed
@@ -238,7 +243,12 @@ def run(fn, tasks, *, seed, n_jobs=1, backend=None, progress=False, checkpoint=N
     if seed is None:
         raise TypeError("seed must be an int >= 0 or a numpy.random.SeedSequence (None would "
                         "make the study irreproducible)")
-    seeds = spawn_seeds(as_seed_sequence(seed), len(tasks))
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) or isinstance(
+            seed, np.random.SeedSequence):
+        seeds = spawn_seeds(as_seed_sequence(seed), len(tasks))
+    else:
+        raise TypeError("seed must be an int >= 0 or a numpy.random.SeedSequence; "
+                        f"got {type(seed).__name__}")
     n_jobs = _check_n_jobs(n_jobs)
     backend = _check_backend(backend, n_jobs, scheduler)
     if backend in _PROCESS_BACKENDS:
@@ -308,8 +318,8 @@ def _execute(fn, tasks, seeds, pending, n_jobs, backend, scheduler):
         with parallel_config(**config):
             parallel = Parallel(n_jobs=n_jobs if client is None else workers,
                                 return_as="generator_unordered")
-            yield from parallel(delayed(_call)(fn, i, tasks[i], int(seeds[i]), threads)
-                                for i in rest)
+            yield from parallel(delayed(_call)(fn, i, tasks[i], int(seeds[i]), threads,
+                                               os.getpid()) for i in rest)
 
 
 class _dask_client:

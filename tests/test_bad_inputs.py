@@ -630,3 +630,25 @@ def test_random_state_objects(estimator, state):
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, Y3) if _is_clf(model) else model.fit(X)
     assert model.n_features_in_ == X.shape[1]
+
+
+# ---------------------------------------------------------------- left over from the sweep
+def test_kmeans_predict_after_set_params_uses_the_fitted_centres():
+    X = np.r_[np.zeros((5, 2)), np.full((5, 2), 10.0)]
+    model = cluster.KMeans(2, random_state=0).fit(X)
+    expected = model.predict(X)
+    model.set_params(n_clusters=5)  # not refitted: predictions use the fitted centres
+    assert_array_equal(model.predict(X), expected)
+
+
+def test_gaussian_mixture_information_criteria_accept_lists():
+    X = np.random.default_rng(0).standard_normal((40, 2))
+    model = cluster.GaussianMixture(2, random_state=0).fit(X)
+    assert model.bic(X.tolist()) == model.bic(X)
+    assert model.aic(X.tolist()) == model.aic(X)
+
+
+@pytest.mark.parametrize("seed", [None, "abc", 1.5, True])
+def test_run_seed_message_lists_what_is_valid(seed):
+    with pytest.raises(TypeError, match="seed must be an int >= 0 or a numpy.random.SeedSeq"):
+        run(lambda seed: 0, 2, seed=seed)

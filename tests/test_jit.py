@@ -79,3 +79,22 @@ def test_serial_or_parallel_picks_by_work_and_caches_apart():
         out = np.empty_like(x)
         variant(x, out)
         np.testing.assert_array_equal(out, 2 * x)
+
+
+def test_cap_worker_threads_sets_both_for_good(monkeypatch):
+    import numba
+
+    calls = []
+    monkeypatch.setattr(_jit, "_process_blas_cap", None)
+    monkeypatch.setattr("threadpoolctl.threadpool_limits",
+                        lambda limits, user_api: calls.append((limits, user_api)))
+    previous = numba.get_num_threads()
+    try:
+        assert _jit.cap_worker_threads(1) == 1
+        assert numba.get_num_threads() == 1
+        _jit.cap_worker_threads(1)  # the process cap is already set: threadpoolctl once
+        assert calls == [(1, "blas")]
+        with pytest.raises(ValueError, match="n_threads must be >= 1"):
+            _jit.cap_worker_threads(0)
+    finally:
+        numba.set_num_threads(previous)

@@ -151,6 +151,38 @@ def test_threads_per_worker(monkeypatch):
     assert set(seen[1:]) == {max(1, cores // 2)}
 
 
+def thread_caps(seed):
+    """The Numba and BLAS thread counts a task sees, and its process."""
+    import os
+
+    import numba
+    from threadpoolctl import threadpool_info
+
+    blas = {info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"}
+    return {"numba": numba.get_num_threads(), "blas": max(blas), "pid": os.getpid()}
+
+
+def test_worker_processes_keep_their_cap_and_the_parent_is_restored():
+    import os
+
+    import numba
+    from threadpoolctl import threadpool_info
+
+    from fastnet._jit import default_threads_per_worker
+
+    def caps():
+        blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+        return numba.get_num_threads(), max(blas)
+
+    before = caps()
+    table = run(thread_caps, 6, seed=0, n_jobs=2, backend="loky")
+    assert caps() == before
+    workers = table[table["pid"] != os.getpid()]
+    assert len(workers) == 5  # task 0 runs in the parent first
+    per_worker = default_threads_per_worker(2)
+    assert set(workers["numba"]) == {per_worker} and set(workers["blas"]) == {per_worker}
+
+
 class _Recorder:
     """Stands in for limit_threads: records the thread count of each task."""
 

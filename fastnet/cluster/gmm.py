@@ -557,8 +557,13 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         K, d = self.means_.shape
         return int(K * d * (d + 1) / 2 + K * d + K - 1)
 
+    def _total_log_likelihood(self, X):
+        log_likelihood = self.score_samples(X)  # validates X (lists too)
+        return float(log_likelihood.mean()) * log_likelihood.size, log_likelihood.size
+
     def bic(self, X):
-        return -2 * self.score(X) * X.shape[0] + self._n_parameters() * np.log(X.shape[0])
+        total, n = self._total_log_likelihood(X)
+        return -2 * total + self._n_parameters() * np.log(n)
 
     def aic(self, X):
-        return -2 * self.score(X) * X.shape[0] + 2 * self._n_parameters()
+        return -2 * self._total_log_likelihood(X)[0] + 2 * self._n_parameters()

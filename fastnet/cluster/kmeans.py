@@ -533,7 +533,8 @@ class KMeans(ClusterMixin, TransformerMixin, BaseEstimator):
     def _distances(self, X):
         check_is_fitted(self, "cluster_centers_")
         X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        work = _Workspace(X.shape[0], X.shape[1], self.n_clusters, X.dtype)
+        # the fitted centres, not n_clusters (which set_params may have changed since)
+        work = _Workspace(X.shape[0], X.shape[1], len(self.cluster_centers_), X.dtype)
         work.assign(X, self.cluster_centers_.astype(X.dtype, copy=False))
         return work
 
