@@ -138,11 +138,14 @@ def _plain(value):
                     f"scalars or a pandas Series; got a {type(value).__name__}")
 
 
-def _call(fn, index, params, seed, n_threads, parent_pid=None):
+def _call(fn, index, params, seed, n_threads=None, parent_pid=None):
     """Run one task with capped threads; returns ``(index, row or None, error text)``.
-    In a worker process (not ``parent_pid``) the cap is set once for the process;
-    in the user's process it is restored after the task."""
+    ``n_threads=None``: the caller has capped them.  In a worker process (not
+    ``parent_pid``) the cap is set once for the process; in the user's process it is
+    restored after the task."""
     try:
+        if n_threads is None:
+            return index, _as_row(fn(**params, seed=seed)), None
         if parent_pid is not None and os.getpid() != parent_pid:
             cap_worker_threads(n_threads)
             return index, _as_row(fn(**params, seed=seed)), None
@@ -293,21 +296,36 @@ def run(fn, tasks, *, seed, n_jobs=1, backend=None, progress=False, checkpoint=N
     return table
 
 
+#: Task functions whose first task this process has run itself (see :func:`_execute`).
+_WARMED_UP = set()
+
+
+def _key(fn):
+    return getattr(fn, "__module__", None), getattr(fn, "__qualname__", repr(fn))
+
+
 def _execute(fn, tasks, seeds, pending, n_jobs, backend, scheduler):
-    """Yield ``(index, row, error)`` as tasks finish.  The first pending task runs here
-    first: it compiles (or loads) every kernel the task needs, so workers find them in
-    Numba's on-disk cache instead of compiling them all at once."""
+    """Yield ``(index, row, error)`` as tasks finish.  The first time this process runs
+    ``fn``, its first pending task runs here before the fan-out: it compiles (or loads)
+    every kernel the task needs, so workers find them in Numba's on-disk cache instead
+    of compiling them all at once.  Later runs of ``fn`` fan out every task (the
+    warm-up would leave the workers idle for one task's time)."""
     if not pending:
         return
     if backend == "sequential" or n_jobs == 1 and backend != "dask":
-        threads = default_threads_per_worker(1)
-        for i in pending:
-            yield _call(fn, i, tasks[i], int(seeds[i]), threads)
+        # one cap for the whole loop: threadpoolctl takes ~1 ms each time
+        with limit_threads(default_threads_per_worker(1)):
+            for i in pending:
+                yield _call(fn, i, tasks[i], int(seeds[i]))
+        _WARMED_UP.add(_key(fn))
         return
-    first, rest = pending[0], pending[1:]
-    yield _call(fn, first, tasks[first], int(seeds[first]), default_threads_per_worker(1))
-    if not rest:
-        return
+    rest = pending
+    if _key(fn) not in _WARMED_UP:  # later runs of fn: its kernels are compiled and cached
+        first, rest = pending[0], pending[1:]
+        yield _call(fn, first, tasks[first], int(seeds[first]), default_threads_per_worker(1))
+        _WARMED_UP.add(_key(fn))
+        if not rest:
+            return
     from joblib import Parallel, delayed, parallel_config
 
     with _dask_client(backend, scheduler) as client:

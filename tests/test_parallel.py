@@ -143,6 +143,7 @@ def test_progress_bar(capsys):
 def test_threads_per_worker(monkeypatch):
     import fastnet.parallel as parallel
 
+    monkeypatch.setattr(parallel, "_WARMED_UP", set())  # draw's first run in this process
     seen = []
     monkeypatch.setattr(parallel, "limit_threads", lambda n: _Recorder(n, seen))
     run(draw, TASKS, seed=1, n_jobs=2, backend="threading")
@@ -162,25 +163,30 @@ def thread_caps(seed):
     return {"numba": numba.get_num_threads(), "blas": max(blas), "pid": os.getpid()}
 
 
-def test_worker_processes_keep_their_cap_and_the_parent_is_restored():
+def test_worker_processes_keep_their_cap_and_the_parent_is_restored(monkeypatch):
     import os
 
     import numba
     from threadpoolctl import threadpool_info
 
+    import fastnet.parallel as parallel
     from fastnet._jit import default_threads_per_worker
 
     def caps():
         blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
         return numba.get_num_threads(), max(blas)
 
+    monkeypatch.setattr(parallel, "_WARMED_UP", set())
     before = caps()
     table = run(thread_caps, 6, seed=0, n_jobs=2, backend="loky")
     assert caps() == before
     workers = table[table["pid"] != os.getpid()]
-    assert len(workers) == 5  # task 0 runs in the parent first
+    assert len(workers) == 5  # the first run of a function: task 0 runs in the parent
     per_worker = default_threads_per_worker(2)
     assert set(workers["numba"]) == {per_worker} and set(workers["blas"]) == {per_worker}
+    again = run(thread_caps, 6, seed=0, n_jobs=2, backend="loky")
+    assert (again["pid"] != os.getpid()).all()  # later runs: every task in the workers
+    assert caps() == before
 
 
 class _Recorder:

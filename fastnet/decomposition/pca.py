@@ -60,7 +60,7 @@ def _centered_cross_product(X, mean):
     unit = np.ones(m)
     for start, stop in _row_chunks(n):
         Z = buffer[: stop - start]
-        affine_rows(X, start, mean, unit, Z)
+        affine_rows(Z.size)(X, start, mean, unit, Z)
         # Z.T is Fortran-ordered (m x rows): total += Z^T Z with no copy
         total = dsyrk(1.0, Z.T, beta=1.0, c=total, trans=0, lower=0, overwrite_c=1)
     return np.triu(total) + np.triu(total, 1).T
@@ -83,7 +83,7 @@ def _project(X, mean, inv_scale, components, out_dtype):
     buffer = np.empty((min(n, CHUNK_ROWS), m))
     for start, stop in _row_chunks(n):
         Z = buffer[: stop - start]
-        affine_rows(X, start, mean, inv_scale, Z)
+        affine_rows(Z.size)(X, start, mean, inv_scale, Z)
         scores[start:stop] = Z @ components.T
     return scores
 
@@ -207,7 +207,8 @@ class PCA(TransformerMixin, BaseEstimator):
             raise ValueError(f"X must have {self.n_components_} columns (one per component); "
                              f"got {Y.shape[1]}")
         out = Y @ self.components_
-        inverse_affine_rows(out, self.scale_.astype(out.dtype), self.mean_.astype(out.dtype), out)
+        inverse_affine_rows(out.size)(out, self.scale_.astype(out.dtype),
+                                      self.mean_.astype(out.dtype), out)
         return out
 
     def n_components_for(self, ratio):
@@ -276,10 +277,10 @@ def denoise(X, basis, *, center=None, scale=None):
     inv = (1.0 / factor).astype(X.dtype)
     for start, stop in _row_chunks(n):
         Z = buffer[: stop - start]
-        affine_rows(X, start, shift, inv, Z)
+        affine_rows(Z.size)(X, start, shift, inv, Z)
         block = out[start:stop]
         np.matmul(Z @ left, B, out=block)
-        inverse_affine_rows(block, factor, shift, block)
+        inverse_affine_rows(block.size)(block, factor, shift, block)
     return out
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import parallel_jit, prange
+from .._jit import prange, serial_or_parallel_jit
 from .._validation import as_2d_float
 
 __all__ = ["standardize", "unstandardize", "minmax_normalize", "minmax_unnormalize",
@@ -24,10 +24,11 @@ ROW_CHUNK = 512  # rows per partial sum; fixed, so sums are the same for any thr
 
 
 # ---------------------------------------------------------------- kernels
-@parallel_jit
+@serial_or_parallel_jit
 def _column_partial_moments(X, center, squared, partial):
     """partial[c, j] = sum over the rows of chunk c of (X[i, j] - center[j]), or of its
-    square when ``squared``."""
+    square when ``squared``.  Called as ``_column_partial_moments(X.size)(...)``: small
+    inputs run serially (see :class:`fastnet._jit.SerialOrParallel`)."""
     n_chunks = partial.shape[0]
     for c in prange(n_chunks):
         start = c * ROW_CHUNK
@@ -40,7 +41,7 @@ def _column_partial_moments(X, center, squared, partial):
                 partial[c, j] += d * d if squared else d
 
 
-@parallel_jit
+@serial_or_parallel_jit
 def affine_rows(X, start, shift, inv_scale, out):
     """out[i] = (X[start + i] - shift) * inv_scale for the rows of ``out``."""
     for i in prange(out.shape[0]):
@@ -48,7 +49,7 @@ def affine_rows(X, start, shift, inv_scale, out):
             out[i, j] = (X[start + i, j] - shift[j]) * inv_scale[j]
 
 
-@parallel_jit
+@serial_or_parallel_jit
 def inverse_affine_rows(Y, scale, shift, out):
     """out = Y * scale + shift (row-wise broadcast); ``out`` may be ``Y``."""
     for i in prange(Y.shape[0]):
@@ -65,7 +66,7 @@ def column_means(X):
     """Column means in float64 (one compiled pass over fixed row chunks)."""
     X = as_2d_float(X, "X")
     partial = np.empty((_n_chunks(X.shape[0]), X.shape[1]))
-    _column_partial_moments(X, np.zeros(X.shape[1], dtype=X.dtype), False, partial)
+    _column_partial_moments(X.size)(X, np.zeros(X.shape[1], dtype=X.dtype), False, partial)
     return partial.sum(axis=0) / X.shape[0]
 
 
@@ -78,7 +79,7 @@ def column_stats(X):
     n, m = X.shape
     mean = column_means(X)
     partial = np.empty((_n_chunks(n), m))
-    _column_partial_moments(X, mean.astype(X.dtype), True, partial)
+    _column_partial_moments(X.size)(X, mean.astype(X.dtype), True, partial)
     # the mean in X's dtype is the one subtracted; correct for its rounding (float32)
     shift = mean.astype(X.dtype).astype(np.float64) - mean
     std = np.sqrt(np.maximum(partial.sum(axis=0) / n - shift * shift, 0.0))
@@ -101,7 +102,7 @@ def minmax_range(X_train):
 # ---------------------------------------------------------------- transforms
 def _apply(X, shift, inv_scale):
     out = np.empty_like(X)
-    affine_rows(X, 0, shift.astype(X.dtype), inv_scale.astype(X.dtype), out)
+    affine_rows(out.size)(X, 0, shift.astype(X.dtype), inv_scale.astype(X.dtype), out)
     return out
 
 
@@ -133,7 +134,7 @@ def unstandardize(X, X_train):
     X = as_2d_float(X, "X")
     mean, scale = _training_stats(X, X_train)
     out = np.empty_like(X)
-    inverse_affine_rows(X, scale.astype(X.dtype), mean.astype(X.dtype), out)
+    inverse_affine_rows(out.size)(X, scale.astype(X.dtype), mean.astype(X.dtype), out)
     return out
 
 
@@ -158,5 +159,5 @@ def minmax_unnormalize(X, X_train):
     low, width = minmax_range(X_train)
     m = X.shape[1]
     out = np.empty_like(X)
-    inverse_affine_rows(X, np.full(m, width, X.dtype), np.full(m, low, X.dtype), out)
+    inverse_affine_rows(out.size)(X, np.full(m, width, X.dtype), np.full(m, low, X.dtype), out)
     return out
