@@ -69,18 +69,54 @@ def _assert_zero_mean_per_component(z, labels):
         assert abs(z[labels == c].mean()) < 1e-12 * max(1.0, np.abs(z).max())
 
 
-def _spy_on_solves(monkeypatch):
-    """Record the size of every Cholesky solve of the dense path."""
+def _spy_on(monkeypatch, name):
+    """Record the matrix size of every call of the dense path's solver ``name``."""
     module = _module()
-    original = module._cholesky_solve
-    shapes = []
+    original = getattr(module, name)
+    sizes = []
 
     def spy(M, rhs):
-        shapes.append(M.shape[0])
+        sizes.append(M.shape[0])
         return original(M, rhs)
 
-    monkeypatch.setattr(module, "_cholesky_solve", spy)
-    return shapes
+    monkeypatch.setattr(module, name, spy)
+    return sizes
+
+
+def _spy_on_solves(monkeypatch):
+    return _spy_on(monkeypatch, "_refined_solve")
+
+
+def _spy_on_float64_factorisations(monkeypatch):
+    return _spy_on(monkeypatch, "_cholesky_solve")
+
+
+def test_refined_float32_solve_reaches_float64_accuracy(rng, monkeypatch):
+    module = _module()
+    float64_calls = _spy_on_float64_factorisations(monkeypatch)
+    B = rng.standard_normal((200, 200))
+    M = B @ B.T + 200 * np.eye(200)  # well conditioned: float32 + refinement suffices
+    x = rng.standard_normal(200)
+    solved = module._refined_solve(M.copy(), M @ x)
+    assert float64_calls == []
+    np.testing.assert_allclose(solved, np.linalg.solve(M, M @ x), rtol=1e-12, atol=1e-12)
+
+
+def test_refinement_that_stalls_falls_back_to_float64(rng, monkeypatch):
+    module = _module()
+    float64_calls = _spy_on_float64_factorisations(monkeypatch)
+    # two cliques joined by an edge of weight 1e-9: cond(M) ~ 1e11 > 1 / eps_float32
+    n = 60
+    W = np.zeros((n, n))
+    W[:30, :30] = W[30:, 30:] = 1.0
+    W[29, 30] = W[30, 29] = 1e-9
+    np.fill_diagonal(W, 0.0)
+    M = np.diag(W.sum(axis=1)) - W + W.sum() / n**2
+    b = rng.standard_normal(n)
+    solved = module._refined_solve(M.copy(), b)
+    assert float64_calls == [n]
+    residual = np.abs(M @ solved - b).max()
+    assert residual <= 1e-12 * np.abs(M).sum(axis=1).max() * np.abs(solved).max()
 
 
 # ---------------------------------------------------------------- against the twin

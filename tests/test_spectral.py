@@ -512,3 +512,16 @@ def test_results_do_not_depend_on_the_number_of_threads():
               spectral.connected_components(S))
     """
     assert output_with_threads(code, 1) == output_with_threads(code, 2)
+
+
+@pytest.mark.parametrize("density", [0.0, 0.001, 0.01, 0.3])
+def test_symmetric_components_search_equals_union_find(rng, density):
+    n = 300
+    W = np.triu(rng.random((n, n)) < density, 1).astype(np.float64)
+    W = W + W.T
+    np.fill_diagonal(W, rng.random(n))  # a Laplacian's degrees: ignored
+    expected = np.empty(n, dtype=np.int64)
+    count = spectral._dense_components(W, np.empty(n, dtype=np.int64), expected)
+    labels = np.empty(n, dtype=np.int64)
+    assert spectral._symmetric_dense_components(W, np.empty(n, dtype=np.int64), labels) == count
+    np.testing.assert_array_equal(labels, expected)
