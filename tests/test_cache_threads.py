@@ -38,7 +38,7 @@ _CACHE_PROBE = """
     print(*(hashlib.sha256(np.asarray(r).tobytes()).hexdigest()[:16] for r in results))
 
     dispatchers = [activations._softmax_kernel.serial, activations._kl_row_sums_kernel.serial,
-                   metrics._cluster_sums]
+                   metrics._cluster_sums.serial]
     hits = sum(sum(d.stats.cache_hits.values()) for d in dispatchers)
     misses = sum(sum(d.stats.cache_misses.values()) for d in dispatchers)
     print("hits", hits, "misses", misses)

@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import parallel_jit, prange
+from .._jit import parallel_jit, prange, serial_or_parallel_jit
 from .._validation import as_2d_float, check_fits_in_memory
 
 __all__ = ["adjusted_rand_score", "homogeneity_score", "calinski_harabasz_score",
            "within_cluster_distance", "majority_cluster_map", "class_log_likelihood",
            "contingency_matrix"]
 
-CHUNK = 65536  # points per partial table
+CHUNK = 65536  # points per partial table; below this the kernels run serially
 MAX_DENSE_CELLS = 4_000_000  # larger tables are counted sparsely (sort-based)
 
 
 # ---------------------------------------------------------------- kernels
-@parallel_jit
+@serial_or_parallel_jit
 def _count_pairs(a, b, n_b, tables):
     n = a.shape[0]
     for c in prange(tables.shape[0]):
@@ -33,7 +33,7 @@ def _count_pairs(a, b, n_b, tables):
             table[a[i] * n_b + b[i]] += 1
 
 
-@parallel_jit
+@serial_or_parallel_jit
 def _cluster_sums(X, codes, sums, counts):
     n, d = X.shape
     for c in prange(sums.shape[0]):
@@ -46,7 +46,7 @@ def _cluster_sums(X, codes, sums, counts):
                 chunk_sums[codes[i], t] += X[i, t]
 
 
-@parallel_jit(reassociate=True)
+@serial_or_parallel_jit(reassociate=True)
 def _squared_deviations(X, codes, centers, partial):
     n, d = X.shape
     for c in prange(partial.shape[0]):
@@ -107,7 +107,7 @@ def _cell_counts(a, n_a, b, n_b):
     """Non-zero contingency counts (order irrelevant), row sums and column sums."""
     if n_a * n_b <= MAX_DENSE_CELLS:
         tables = np.empty(((a.size + CHUNK - 1) // CHUNK, n_a * n_b), dtype=np.int64)
-        _count_pairs(a, b, n_b, tables)
+        _count_pairs(a.size)(a, b, n_b, tables)
         table = tables.sum(axis=0).reshape(n_a, n_b)
         return table[table > 0], table.sum(axis=1), table.sum(axis=0), table
     cells = np.unique(a * n_b + b, return_counts=True)[1]
@@ -124,7 +124,7 @@ def contingency_matrix(labels_true, labels_pred):
                          f"a dense {classes.size} x {clusters.size} contingency table")
     tables = np.empty(((a.size + CHUNK - 1) // CHUNK, classes.size * clusters.size),
                       dtype=np.int64)
-    _count_pairs(a, b, clusters.size, tables)
+    _count_pairs(a.size)(a, b, clusters.size, tables)
     return tables.sum(axis=0).reshape(classes.size, clusters.size)
 
 
@@ -211,11 +211,11 @@ def _cluster_geometry(X, labels):
     n_chunks = (X.shape[0] + CHUNK - 1) // CHUNK
     sums = np.empty((n_chunks, k, X.shape[1]))
     counts = np.empty((n_chunks, k), dtype=np.int64)
-    _cluster_sums(X, codes, sums, counts)
+    _cluster_sums(X.size)(X, codes, sums, counts)
     counts = counts.sum(axis=0)
     centers = sums.sum(axis=0) / counts[:, None]
     partial = np.empty(n_chunks)
-    _squared_deviations(X, codes, centers.astype(X.dtype), partial)
+    _squared_deviations(X.size)(X, codes, centers.astype(X.dtype), partial)
     return X, codes, k, counts, centers, float(partial.sum())
 
 
