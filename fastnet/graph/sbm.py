@@ -10,9 +10,10 @@ ends first, E - (pairs left) * lambda is again Exp(1) (memorylessness) and carri
 into the next segment and row, so no draw is wasted on segment ends.  Dense segments
 (p >= :data:`BERNOULLI_MIN_P`) are cheaper with one draw per pair.
 
-Rows are cut into fixed chunks of :data:`CHUNK_ROWS`; chunk ``c`` seeds a xoshiro256+
-generator (:func:`fastnet.random.xoshiro_random`) with ``spawn_seeds(seed, n_chunks)[c]``,
-so the graph is the same for any number of threads.  Undirected graphs sample the
+Rows are cut into chunks of :data:`CHUNK_ROWS` (fewer rows when n is small, fixed by n
+alone); chunk ``c`` seeds a xoshiro256+ generator (:func:`fastnet.random.xoshiro_random`)
+with ``spawn_seeds(seed, n_chunks)[c]``, so the graph is the same for any number of
+threads.  Undirected graphs sample the
 upper triangle and mirror it.
 
 Twin: :func:`fastnet.reference.graph.sbm` (graspologic's dense per-block-pair sampler).
@@ -35,7 +36,9 @@ from ._adjacency import mirror_upper
 
 __all__ = ["sbm", "feedforward_block_probs", "block_labels"]
 
-CHUNK_ROWS = 1024  # rows per independently seeded chunk (fixed: thread-count free)
+CHUNK_ROWS = 1024  # at most this many rows per independently seeded chunk
+MIN_CHUNKS = 32  # smaller graphs get shorter chunks, so that threads share the rows evenly
+MIN_CHUNK_ROWS = 64
 BERNOULLI_MIN_P = 0.2  # at or above this, one uniform per pair beats geometric skips
 DENSE_MEMORY_FRACTION = 0.5  # refuse dense output larger than this share of RAM
 # each chunk's slot holds its expected edge count + SLOT_SIGMAS standard deviations +
@@ -308,8 +311,13 @@ def _pair_rates(p):
     return -np.log1p(-np.minimum(p, BERNOULLI_MIN_P))
 
 
+def _chunk_rows(n):
+    """Rows per chunk: CHUNK_ROWS, or fewer so that n rows make MIN_CHUNKS chunks."""
+    return min(CHUNK_ROWS, max(MIN_CHUNK_ROWS, -(-n // MIN_CHUNKS)))
+
+
 def _chunk_seeds(n, seed):
-    return spawn_seeds(seed, -(-n // CHUNK_ROWS))
+    return spawn_seeds(seed, -(-n // _chunk_rows(n)))
 
 
 def _sample_dense(bounds, p, directed, loops, seed, values):
@@ -320,7 +328,7 @@ def _sample_dense(bounds, p, directed, loops, seed, values):
     A = np.zeros((n, n))
     no_slots = np.zeros(seeds.size + 1, dtype=np.int64)
     _sample_rows(bounds, p, _pair_rates(p), directed, loops,
-                 CHUNK_ROWS, seeds, no_slots, np.empty(0, dtype=np.int32),
+                 _chunk_rows(n), seeds, no_slots, np.empty(0, dtype=np.int32),
                  np.empty(n, dtype=np.int64), np.empty(seeds.size, dtype=np.int64), A, values)
     return A
 
@@ -331,7 +339,7 @@ def _sample_structure(bounds, p, directed, loops, seed):
     seeds = _chunk_seeds(n, seed)
     n_chunks = seeds.size
     mean, var = np.zeros(n_chunks), np.zeros(n_chunks)
-    _chunk_moments(bounds, p, directed, loops, CHUNK_ROWS, mean, var)
+    _chunk_moments(bounds, p, directed, loops, _chunk_rows(n), mean, var)
     capacity = np.maximum(np.ceil(mean + SLOT_SIGMAS * np.sqrt(var) + SLOT_PAD), 0)
     capacity = capacity.astype(np.int64)
     index_dtype = np.int32 if max(n, int(capacity.sum())) < 2**31 else np.int64
@@ -344,7 +352,7 @@ def _sample_structure(bounds, p, directed, loops, seed):
         starts = np.zeros(n_chunks + 1, dtype=np.int64)
         np.cumsum(capacity, out=starts[1:])
         indices = np.empty(int(starts[-1]), dtype=index_dtype)
-        _sample_rows(bounds, p, rates, directed, loops, CHUNK_ROWS, seeds, starts, indices,
+        _sample_rows(bounds, p, rates, directed, loops, _chunk_rows(n), seeds, starts, indices,
                      row_counts, chunk_counts, np.empty((0, 0)), p)
         if (chunk_counts <= capacity).all():
             break
