@@ -39,7 +39,8 @@ from ..random import spawn_sequences
 
 __all__ = ["gaussian_mixture", "GaussianMixture", "MixtureResult"]
 
-ROW_CHUNK = 1024  # rows per statistics buffer (fixed: results do not depend on threads)
+ROW_CHUNK = 1024  # at least this many rows per statistics buffer
+MAX_CHUNKS = 64  # at most this many buffers of K x d x d: memory O(K d^2), not O(n K d^2)
 BLOCK = 64  # rows per SIMD block inside a chunk
 LOG_2PI = math.log(2.0 * math.pi)
 INIT_PARAMS = ("kmeans", "random", "random_from_data", "random_rows")
@@ -76,6 +77,7 @@ def _em_pass(X, means, prec_chol, log_weights, log_det, counts, first, second, l
     over a block is a SIMD loop (the statistics are sums: reassociation is allowed)."""
     n, d = X.shape
     K = means.shape[0]
+    rows = (n + counts.shape[0] - 1) // counts.shape[0]  # per chunk: fixed by n alone
     for c in prange(counts.shape[0]):
         N, S1, S2 = counts[c], first[c], second[c]
         N[:] = 0.0
@@ -88,8 +90,8 @@ def _em_pass(X, means, prec_chol, log_weights, log_det, counts, first, second, l
         peak = np.empty(BLOCK)
         acc = np.empty(BLOCK)
         total = 0.0
-        chunk_end = min(n, (c + 1) * ROW_CHUNK)
-        for b0 in range(c * ROW_CHUNK, chunk_end, BLOCK):
+        chunk_end = min(n, (c + 1) * rows)
+        for b0 in range(c * rows, chunk_end, BLOCK):
             m = min(BLOCK, chunk_end - b0)
             for k in range(K):
                 for t in range(d):
@@ -213,7 +215,8 @@ def _precision_cholesky(covariances):
 
 class _Workspace:
     def __init__(self, n, d, K):
-        n_chunks = (n + ROW_CHUNK - 1) // ROW_CHUNK
+        # fixed by n alone, so the sums do not depend on the number of threads
+        n_chunks = min(MAX_CHUNKS, (n + ROW_CHUNK - 1) // ROW_CHUNK)
         self.counts = np.empty((n_chunks, K))
         self.first = np.empty((n_chunks, K, d))
         self.second = np.empty((n_chunks, K, d, d))
