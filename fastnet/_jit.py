@@ -124,24 +124,29 @@ def _check_n_threads(n_threads) -> int:
 
 
 @contextlib.contextmanager
-def limit_threads(n_threads: int):
+def limit_threads(n_threads: int, *, blas: bool = True):
     """Cap Numba's and the BLAS library's threads inside a ``with`` block.
 
     ``n_threads`` above the size of Numba's pool is clipped to it.  The cap is
     thread-local for Numba (as :func:`numba.set_num_threads` is) and process-wide
-    for BLAS (through threadpoolctl); both are restored on exit.
+    for BLAS (through threadpoolctl); both are restored on exit.  ``blas=False``
+    caps Numba only: for threads running side by side under one BLAS cap held by
+    their caller (a process-wide cap set and restored by each thread would race).
 
     >>> from fastnet._jit import limit_threads
     >>> with limit_threads(1):
     ...     pass
     """
     n = _check_n_threads(n_threads)
-    from threadpoolctl import threadpool_limits
-
     previous = numba.get_num_threads()
     numba.set_num_threads(n)
     try:
-        with threadpool_limits(limits=n, user_api="blas"):
+        if blas:
+            from threadpoolctl import threadpool_limits
+
+            with threadpool_limits(limits=n, user_api="blas"):
+                yield n
+        else:
             yield n
     finally:
         numba.set_num_threads(previous)

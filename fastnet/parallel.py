@@ -140,16 +140,17 @@ def _plain(value):
 
 def _call(fn, index, params, seed, n_threads=None, parent_pid=None):
     """Run one task with capped threads; returns ``(index, row or None, error text)``.
-    ``n_threads=None``: the caller has capped them.  In a worker process (not
-    ``parent_pid``) the cap is set once for the process; in the user's process it is
-    restored after the task."""
+    ``n_threads=None``: the caller has capped them.  Fanned-out tasks pass the
+    ``parent_pid`` of :func:`run`: in a worker process the cap is set once for the
+    process; in a thread of the user's process (threading backend) only Numba's
+    thread-local cap is set, under the BLAS cap :func:`_execute` holds for all."""
     try:
         if n_threads is None:
             return index, _as_row(fn(**params, seed=seed)), None
         if parent_pid is not None and os.getpid() != parent_pid:
             cap_worker_threads(n_threads)
             return index, _as_row(fn(**params, seed=seed)), None
-        with limit_threads(n_threads):
+        with limit_threads(n_threads, blas=parent_pid is None):
             return index, _as_row(fn(**params, seed=seed)), None
     except Exception:  # noqa: BLE001 - reported with the task's index, params and seed
         return index, None, traceback.format_exc()
@@ -327,13 +328,16 @@ def _execute(fn, tasks, seeds, pending, n_jobs, backend, scheduler):
         if not rest:
             return
     from joblib import Parallel, delayed, parallel_config
+    from threadpoolctl import threadpool_limits
 
     with _dask_client(backend, scheduler) as client:
         workers = n_jobs if client is None else max(1, sum(client.nthreads().values()))
         threads = default_threads_per_worker(workers)
         config = {"backend": backend} if client is None else {"backend": "dask",
                                                               "client": client}
-        with parallel_config(**config):
+        # one BLAS cap for the threads this process may run tasks on (threading
+        # backend, in-process Dask workers); worker processes cap their own
+        with parallel_config(**config), threadpool_limits(limits=threads, user_api="blas"):
             parallel = Parallel(n_jobs=n_jobs if client is None else workers,
                                 return_as="generator_unordered")
             yield from parallel(delayed(_call)(fn, i, tasks[i], int(seeds[i]), threads,

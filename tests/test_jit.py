@@ -98,3 +98,17 @@ def test_cap_worker_threads_sets_both_for_good(monkeypatch):
             _jit.cap_worker_threads(0)
     finally:
         numba.set_num_threads(previous)
+
+
+def test_limit_threads_can_leave_blas_alone():
+    import numba
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before, numba_before = blas_threads(), numba.get_num_threads()
+    with _jit.limit_threads(1, blas=False):
+        assert numba.get_num_threads() == 1
+        assert blas_threads() == before
+    assert numba.get_num_threads() == numba_before

@@ -145,7 +145,7 @@ def test_threads_per_worker(monkeypatch):
 
     monkeypatch.setattr(parallel, "_WARMED_UP", set())  # draw's first run in this process
     seen = []
-    monkeypatch.setattr(parallel, "limit_threads", lambda n: _Recorder(n, seen))
+    monkeypatch.setattr(parallel, "limit_threads", lambda n, blas=True: _Recorder(n, seen))
     run(draw, TASKS, seed=1, n_jobs=2, backend="threading")
     cores = parallel.default_threads_per_worker(1)
     assert seen[0] == cores  # the warm-up task in the parent
@@ -186,6 +186,25 @@ def test_worker_processes_keep_their_cap_and_the_parent_is_restored(monkeypatch)
     assert set(workers["numba"]) == {per_worker} and set(workers["blas"]) == {per_worker}
     again = run(thread_caps, 6, seed=0, n_jobs=2, backend="loky")
     assert (again["pid"] != os.getpid()).all()  # later runs: every task in the workers
+    assert caps() == before
+
+
+def test_threading_backend_caps_each_thread_and_restores_the_process(monkeypatch):
+    import numba
+    from threadpoolctl import threadpool_info
+
+    import fastnet.parallel as parallel
+    from fastnet._jit import default_threads_per_worker
+
+    def caps():
+        blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+        return numba.get_num_threads(), max(blas)
+
+    monkeypatch.setattr(parallel, "_WARMED_UP", {parallel._key(thread_caps)})  # no warm-up
+    before = caps()
+    table = run(thread_caps, 6, seed=0, n_jobs=2, backend="threading")
+    per_thread = default_threads_per_worker(2)
+    assert set(table["numba"]) == {per_thread} and set(table["blas"]) == {per_thread}
     assert caps() == before
 
 
