@@ -13,6 +13,7 @@ task that raises does not stop the others: they finish (and are saved), then a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import numbers
 import os
@@ -336,8 +337,10 @@ def _execute(fn, tasks, seeds, pending, n_jobs, backend, scheduler):
         config = {"backend": backend} if client is None else {"backend": "dask",
                                                               "client": client}
         # one BLAS cap for the threads this process may run tasks on (threading
-        # backend, in-process Dask workers); worker processes cap their own
-        with parallel_config(**config), threadpool_limits(limits=threads, user_api="blas"):
+        # backend, in-process Dask workers); loky's worker processes cap their own
+        blas_cap = (contextlib.nullcontext() if backend == "loky"
+                    else threadpool_limits(limits=threads, user_api="blas"))
+        with parallel_config(**config), blas_cap:
             parallel = Parallel(n_jobs=n_jobs if client is None else workers,
                                 return_as="generator_unordered")
             yield from parallel(delayed(_call)(fn, i, tasks[i], int(seeds[i]), threads,
