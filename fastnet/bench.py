@@ -24,7 +24,7 @@ from .reference import decomposition as ref_decomposition
 from .reference import graph as ref_graph
 from .reference import nn as ref_nn
 
-__all__ = ["Case", "CASES", "select", "time_call", "run", "format_table"]
+__all__ = ["Case", "CASES", "select", "time_call", "time_calls", "run", "format_table"]
 
 
 @dataclass(frozen=True)
@@ -764,23 +764,37 @@ def select(pattern: str | None = None) -> list[Case]:
 def time_call(func: Callable, args: tuple, repeat: int = 7, min_time: float = 0.05) -> float:
     """Median seconds per call over ``repeat`` timings (each of enough loops to last
     ``min_time``).  The first call (JIT compilation or cache load) is not timed."""
-    func(*args)
-    start = time.perf_counter()
-    func(*args)
-    single = time.perf_counter() - start
-    loops = max(1, int(min_time / max(single, 1e-9)))
-    samples = []
-    for _ in range(repeat):
+    return time_calls([func], args, repeat, min_time)[0]
+
+
+def time_calls(funcs: list[Callable], args: tuple, repeat: int = 7,
+               min_time: float = 0.05) -> list[float]:
+    """:func:`time_call` for several functions on the same arguments, interleaved:
+    round r times each function once, so a machine that drifts (other load, clock
+    changes) slows all of them alike and their ratios stay steady.  The order rotates
+    from round to round: each function follows each other one equally often (a heavy
+    reference leaves caches cold and BLAS threads spinning for what runs next)."""
+    loops = []
+    for func in funcs:
+        func(*args)  # compilation or cache load, not timed
         start = time.perf_counter()
-        for _ in range(loops):
-            func(*args)
-        samples.append((time.perf_counter() - start) / loops)
-    return statistics.median(samples)
+        func(*args)
+        loops.append(max(1, int(min_time / max(time.perf_counter() - start, 1e-9))))
+    samples = [[] for _ in funcs]
+    for r in range(repeat):
+        for k in range(len(funcs)):
+            i = (r + k) % len(funcs)
+            start = time.perf_counter()
+            for _ in range(loops[i]):
+                funcs[i](*args)
+            samples[i].append((time.perf_counter() - start) / loops[i])
+    return [statistics.median(out) for out in samples]
 
 
 def run(pattern: str | None = None, quick: bool = False, repeat: int = 7,
         dtypes=None, stream=None, quiet: bool = False) -> list[dict]:
-    """Time every selected case at its quick or full size; print rows as they finish
+    """Time every selected case at its quick or full size (fast, reference, peers and
+    baselines interleaved: see :func:`time_calls`); print rows as they finish
     (to ``stream``, default standard output, unless ``quiet``).
 
     Returns one dict per (case, dtype): times in seconds and ``speedup`` = reference
@@ -803,10 +817,10 @@ def run(pattern: str | None = None, quick: bool = False, repeat: int = 7,
             start = time.perf_counter()
             case.fast(*args)
             first_call = time.perf_counter() - start
-            fast = time_call(case.fast, args, repeat)
-            reference = time_call(case.reference, args, repeat)
             others = {**case.peers(), **case.baselines()}
-            peers = {label: time_call(f, args, repeat) for label, f in others.items()}
+            fast, reference, *times = time_calls(
+                [case.fast, case.reference, *others.values()], args, repeat)
+            peers = dict(zip(others, times, strict=True))
             row = {"case": case.name, "size": size, "dtype": dtype, "fast": fast,
                    "reference": reference, "speedup": reference / fast,
                    "first_call": first_call, "peers": peers}

@@ -52,6 +52,15 @@ def test_select():
     assert bench.select("nothing-matches") == []
 
 
+def test_time_calls_interleaves_the_functions():
+    calls = []
+    a, b = (lambda *args: calls.append("a")), (lambda *args: calls.append("b"))
+    times = bench.time_calls([a, b], (), repeat=3, min_time=0.0)  # one loop per timing
+    assert len(times) == 2 and all(t >= 0 for t in times)
+    # warm-ups, then rounds in rotating order
+    assert calls == ["a", "a", "b", "b"] + ["a", "b"] + ["b", "a"] + ["a", "b"]
+
+
 def test_run_prints_a_row_per_case_and_dtype():
     stream = io.StringIO()
     rows = bench.run("onehot", quick=True, repeat=1, stream=stream)
