@@ -84,7 +84,9 @@ PARALLEL_MIN_WORK = 1 << 16
 class SerialOrParallel:
     """A kernel compiled twice, serially and with ``parallel=True``; ``kernel(work)``
     returns the variant for that much work (``prange`` is a plain ``range`` in the
-    serial one, so both compute the same thing)."""
+    serial one, so both compute the same thing - up to rounding where reassociated
+    sums vectorise differently; the choice depends on the work alone, never on the
+    number of threads)."""
 
     def __init__(self, func, reassociate=False, min_work=PARALLEL_MIN_WORK):
         # a copy under another name: Numba's on-disk cache is keyed by the function's
