@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ._jit import cap_worker_threads, default_threads_per_worker, limit_threads
-from ._validation import check_fits_in_memory
+from ._validation import check_bool, check_fits_in_memory
 from .random import as_seed_sequence, spawn_seeds
 
 __all__ = ["run", "TaskError", "BACKENDS", "check_task_count"]
@@ -258,8 +258,7 @@ def run(fn, tasks, *, seed, n_jobs=1, backend=None, progress=False, checkpoint=N
     backend = _check_backend(backend, n_jobs, scheduler)
     if backend in _PROCESS_BACKENDS:
         _check_picklable(fn, backend)
-    if not isinstance(progress, (bool, np.bool_)):
-        raise TypeError(f"progress must be True or False; got {progress!r}")
+    check_bool(progress, "progress")
     path = None if checkpoint is None else Path(checkpoint)
     if path is not None and path.exists() and path.is_dir():
         raise ValueError(f"checkpoint must be a file path; {path} is a directory")

@@ -201,6 +201,14 @@ def _mlp_fit(X, y, layer_sizes=(4, 3, 3), seed=0, dtype=np.float64, keep_prob=1.
 # Estimators: sklearn's data messages are prefixed "X:" by fastnet's validate_data.
 _EST = {"X": r"\bX\b"}
 
+
+def _label_pair_spec(name, **options):
+    """A metric of two labelings (labels_true, labels_pred)."""
+    return Spec(name, getattr(cluster, name), dict(labels_true=Y3, labels_pred=np.arange(24) % 4),
+                {"labels_true": "labels", "labels_pred": "labels"},
+                match={"labels_pred": "labels_true|labels_pred"}, **options)
+
+
 SPECS = [
     # ---- fastnet.nn
     Spec("softplus", nn.softplus, dict(x=X), {"x": "elementwise"}, bad("beta", POSITIVE)),
@@ -299,23 +307,11 @@ SPECS = [
          + bad("init_params", OPTION) + bad("random_state", SEED) + bad("tol", (-1.0,))
          + bad("verbose", ("x",)),
          skip=("X:object", "X:bool"), match=_EST),
-    Spec("adjusted_rand_score", cluster.adjusted_rand_score,
-         dict(labels_true=Y3, labels_pred=np.arange(24) % 4),
-         {"labels_true": "labels", "labels_pred": "labels"},
-         match={"labels_pred": "labels_true|labels_pred"}),
-    Spec("homogeneity_score", cluster.homogeneity_score,
-         dict(labels_true=Y3, labels_pred=np.arange(24) % 4),
-         {"labels_true": "labels", "labels_pred": "labels"},
-         match={"labels_pred": "labels_true|labels_pred"}),
-    Spec("contingency_matrix", cluster.contingency_matrix,
-         dict(labels_true=Y3, labels_pred=np.arange(24) % 4),
-         {"labels_true": "labels", "labels_pred": "labels"},
-         match={"labels_pred": "labels_true|labels_pred"}),
-    Spec("majority_cluster_map", cluster.majority_cluster_map,
-         dict(labels_true=Y3, labels_pred=np.arange(24) % 4),
-         {"labels_true": "labels", "labels_pred": "labels"},
-         match={"labels_pred": "labels_true|labels_pred"},
-         skip=("labels_true:str-labels", "labels_pred:str-labels")),  # keys are the labels
+    _label_pair_spec("adjusted_rand_score"),
+    _label_pair_spec("homogeneity_score"),
+    _label_pair_spec("contingency_matrix"),
+    _label_pair_spec("majority_cluster_map",  # its keys are the labels themselves
+                     skip=("labels_true:str-labels", "labels_pred:str-labels")),
     Spec("calinski_harabasz_score", cluster.calinski_harabasz_score, dict(X=X, labels=Y3),
          {"X": "matrix", "labels": "labels"}, skip=("X:0rows",),
          match={"labels": r"\blabels\b|Number of labels"}),

@@ -122,8 +122,7 @@ def contingency_matrix(labels_true, labels_pred):
     check_fits_in_memory(8 * max(n_chunks, 1) * classes.size * clusters.size,
                          "labels_true and labels_pred",
                          f"a dense {classes.size} x {clusters.size} contingency table")
-    tables = np.empty(((a.size + CHUNK - 1) // CHUNK, classes.size * clusters.size),
-                      dtype=np.int64)
+    tables = np.empty((n_chunks, classes.size * clusters.size), dtype=np.int64)
     _count_pairs(a.size)(a, b, clusters.size, tables)
     return tables.sum(axis=0).reshape(classes.size, clusters.size)
 

@@ -30,7 +30,7 @@ import numpy as np
 import scipy.sparse
 
 from .._jit import jit, parallel_jit, prange
-from .._validation import check_fits_in_memory, real_float64
+from .._validation import check_bool, check_fits_in_memory, real_float64
 from ..random import as_seed_sequence, spawn_seeds, spawn_sequences, xoshiro_random, xoshiro_seed
 from ._adjacency import mirror_upper
 
@@ -194,12 +194,6 @@ def _scatter_dense(indptr, indices, data, symmetric, A):
 
 
 # ---------------------------------------------------------------- validation
-def _check_bool(value, name):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False; got {value!r}")
-    return bool(value)
-
-
 def _check_sizes(n, name="n"):
     if isinstance(n, numbers.Integral) and not isinstance(n, bool):
         raise TypeError(f"{name} must be a list or array of block sizes (one int per block); "
@@ -544,10 +538,10 @@ def sbm(n, p, directed=False, loops=False, wt=1, wtargs=None, dc=None, dc_kws={}
     >>> G.shape, G.nnz > 0
     ((1000000, 1000000), True)
     """
-    directed = _check_bool(directed, "directed")
-    loops = _check_bool(loops, "loops")
-    return_labels = _check_bool(return_labels, "return_labels")
-    sparse = _check_bool(sparse, "sparse")
+    directed = check_bool(directed, "directed")
+    loops = check_bool(loops, "loops")
+    return_labels = check_bool(return_labels, "return_labels")
+    sparse = check_bool(sparse, "sparse")
     sizes = _check_sizes(n)
     p = _check_probabilities(p, sizes.size, directed)
     constant, spec = _weight_spec(wt, wtargs, sizes.size, directed)

@@ -35,7 +35,13 @@ import scipy.sparse
 from scipy.linalg.blas import dsyrk
 
 from .._jit import jit, prange, serial_or_parallel_jit
-from .._validation import as_2d_float, check_fits_in_memory, check_int, check_nonnegative_float
+from .._validation import (
+    as_2d_float,
+    check_bool,
+    check_fits_in_memory,
+    check_int,
+    check_nonnegative_float,
+)
 from ._adjacency import as_adjacency, is_sparse, mirror_upper
 
 __all__ = ["correlation_graph", "degree_centrality", "top_k", "normalized_laplacian",
@@ -492,8 +498,7 @@ def correlation_graph(X, threshold=0.75, *, sparse=False):
     """
     X = as_2d_float(X, "X", min_samples=2).astype(np.float64, copy=False)
     threshold = _check_threshold(threshold)
-    if not isinstance(sparse, (bool, np.bool_)):
-        raise TypeError(f"sparse must be True or False; got {sparse!r}")
+    check_bool(sparse, "sparse")
     m = X.shape[1]
     if sparse:
         check_fits_in_memory(8 * m * X.shape[0], "X", "a standardised copy of X")

@@ -43,6 +43,7 @@ from .._jit import jit
 from .._validation import (
     as_2d_float,
     as_labels,
+    check_bool,
     check_fits_in_memory,
     check_float_dtype,
     check_int,
@@ -210,10 +211,6 @@ def _gemm(dtype):
 
 
 # ---------------------------------------------------------------- validation
-def _check_dtype(dtype):
-    return check_float_dtype(dtype)
-
-
 def _check_keep_prob(keep_prob) -> float:
     if isinstance(keep_prob, bool) or not isinstance(keep_prob, numbers.Real):
         raise TypeError(f"keep_prob must be a number in (0, 1]; got {type(keep_prob).__name__}")
@@ -235,10 +232,15 @@ def _check_layer_sizes(layer_sizes):
     if sizes[-1] < 2:
         raise ValueError(f"layer_sizes: the output layer needs at least 2 classes; "
                          f"got {sizes[-1]}")
-    n_weights = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
-    check_fits_in_memory(8 * n_weights, "layer_sizes",
-                         f"a network with {n_weights} weights and biases")
+    _check_network_fits(sizes, "layer_sizes")
     return sizes
+
+
+def _check_network_fits(sizes, name):
+    """Refuse, before allocating, a network whose float64 weights and biases would not
+    fit in memory (``name`` is the argument that set the sizes)."""
+    n_weights = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    check_fits_in_memory(8 * n_weights, name, f"a network with {n_weights} weights and biases")
 
 
 def _progress_every(progress):
@@ -298,13 +300,11 @@ class MLP:
     def __init__(self, layer_sizes, *, dtype=np.float64, keep_prob=1.0, seed=None,
                  bias_init="ones", shuffle=False):
         self.layer_sizes = _check_layer_sizes(layer_sizes)
-        self.dtype = _check_dtype(dtype)
+        self.dtype = check_float_dtype(dtype)
         self.keep_prob = _check_keep_prob(keep_prob)
         if bias_init not in ("ones", "zeros"):
             raise ValueError(f"bias_init must be 'ones' or 'zeros'; got {bias_init!r}")
-        if not isinstance(shuffle, (bool, np.bool_)):
-            raise TypeError(f"shuffle must be True or False; got {shuffle!r}")
-        self.shuffle = bool(shuffle)
+        self.shuffle = check_bool(shuffle, "shuffle")
         init_seq, train_seq = spawn_sequences(as_seed_sequence(seed), 2)
         init = rng(init_seq)
         self.coefs, self.intercepts = [], []
@@ -653,10 +653,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             raise TypeError("hidden_layer_sizes must be an int or a tuple of ints; "
                             f"got {type(hidden).__name__}") from None
         hidden = [check_int(h, "hidden_layer_sizes entries", minimum=1) for h in hidden]
-        sizes = [n_features, *hidden, len(classes)]
-        n_weights = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
-        check_fits_in_memory(8 * n_weights, "hidden_layer_sizes",
-                             f"a network with {n_weights} weights and biases")
+        _check_network_fits([n_features, *hidden, len(classes)], "hidden_layer_sizes")
         check_int(self.batch_size, "batch_size", minimum=1)
         check_positive_float(self.learning_rate_init, "learning_rate_init")
         if not isinstance(self.verbose, (bool, np.bool_, numbers.Integral)):
