@@ -42,7 +42,7 @@ __all__ = ["nmf", "NMF", "NMFResult", "random_init"]
 
 
 # ---------------------------------------------------------------- kernels
-@parallel_jit
+@parallel_jit(reassociate=True)  # lets the two row sums vectorise (float32: 1.7x)
 def _multiplicative_update(F, numer, denom, eps, row_sq_change, row_inner):
     """F <- F * numer / (denom + eps) in place; per row: sum((F_new - F_old)^2) and
     sum(F_new * numer) (the <W, X H^T> term of the cost, when F is W)."""
