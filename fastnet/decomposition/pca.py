@@ -28,7 +28,7 @@ from .._validation import (
     unchanged_on_error,
     validate_data,
 )
-from .scaling import affine_rows, column_means, effective_scale, inverse_affine_rows
+from .scaling import _column_means, affine_rows, effective_scale, inverse_affine_rows
 
 __all__ = ["pca", "PCA", "PCAResult", "denoise"]
 
@@ -63,12 +63,13 @@ def _centered_cross_product(X, mean):
         affine_rows(Z.size)(X, start, mean, unit, Z)
         # Z.T is Fortran-ordered (m x rows): total += Z^T Z with no copy
         total = dsyrk(1.0, Z.T, beta=1.0, c=total, trans=0, lower=0, overwrite_c=1)
-    return np.triu(total) + np.triu(total, 1).T
+    return total  # upper triangle only (the lower one stays 0): eigh reads the upper
 
 
 def _top_eigenpairs(C, k):
+    """Top-k eigenpairs of the symmetric C given by its upper triangle."""
     m = C.shape[0]
-    values, vectors = scipy.linalg.eigh(C, subset_by_index=[m - k, m - 1])
+    values, vectors = scipy.linalg.eigh(C, lower=False, subset_by_index=[m - k, m - 1])
     values, vectors = values[::-1], vectors[:, ::-1]
     components = np.ascontiguousarray(vectors.T)
     biggest = np.argmax(np.abs(components), axis=1)
@@ -88,14 +89,18 @@ def _project(X, mean, inv_scale, components, out_dtype):
     return scores
 
 
-def _fit(X, n_components, standardize):
-    X = as_2d_float(X, "X", min_samples=2)
+def _fit(X, n_components, standardize, validated=False):
+    """``validated``: X already passed scikit-learn's ``validate_data`` (finite, 2-D,
+    float, at least 2 rows), so the finiteness scan is not repeated."""
+    if not validated:
+        X = as_2d_float(X, "X", min_samples=2)
     standardize = check_bool(standardize, "standardize")
     n, m = X.shape
     k = m if n_components is None else check_int(n_components, "n_components", minimum=1,
                                                     maximum=min(n, m))
-    mean = column_means(X)
-    # standardising is a diagonal congruence of the centred cross-product S:
+    mean = _column_means(X)
+    # standardising is a diagonal congruence of the centred cross-product S (upper
+    # triangle):
     # cov(Z) = D^-1 S D^-1 / (n - 1), with the population std sqrt(diag(S) / n)
     S = _centered_cross_product(X, mean)
     std = np.sqrt(np.maximum(np.diag(S), 0.0) / n)
@@ -179,8 +184,10 @@ class PCA(TransformerMixin, BaseEstimator):
             return self._fit(X)
 
     def _fit(self, X):
-        X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_min_samples=2)
-        X, mean, scale, values, components, ratio = _fit(X, self.n_components, self.standardize)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], order="C",
+                          ensure_min_samples=2)
+        X, mean, scale, values, components, ratio = _fit(X, self.n_components, self.standardize,
+                                                         validated=True)
         self.mean_, self.scale_ = mean, scale
         self.components_ = components.astype(X.dtype)
         self.explained_variance_ = values

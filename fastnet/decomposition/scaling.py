@@ -62,9 +62,9 @@ def _n_chunks(n):
     return (n + ROW_CHUNK - 1) // ROW_CHUNK
 
 
-def column_means(X):
-    """Column means in float64 (one compiled pass over fixed row chunks)."""
-    X = as_2d_float(X, "X")
+def _column_means(X):
+    """Column means in float64 (one compiled pass over fixed row chunks) of an already
+    validated matrix (see :func:`column_stats` for the checked version)."""
     partial = np.empty((_n_chunks(X.shape[0]), X.shape[1]))
     _column_partial_moments(X.size)(X, np.zeros(X.shape[1], dtype=X.dtype), False, partial)
     return partial.sum(axis=0) / X.shape[0]
@@ -77,7 +77,7 @@ def column_stats(X):
     """
     X = as_2d_float(X, "X")
     n, m = X.shape
-    mean = column_means(X)
+    mean = _column_means(X)
     partial = np.empty((_n_chunks(n), m))
     _column_partial_moments(X.size)(X, mean.astype(X.dtype), True, partial)
     # the mean in X's dtype is the one subtracted; correct for its rounding (float32)
