@@ -5,6 +5,7 @@ import scipy.sparse.csgraph
 from conftest import assert_twin
 from numpy.testing import assert_allclose, assert_array_equal
 
+from fastnet import _validation as validation
 from fastnet.graph import spectral
 from fastnet.reference import graph as ref
 
@@ -158,6 +159,15 @@ def test_constant_columns_are_isolated_nodes(rng, sparse, variant):
     keep = np.setdiff1d(np.arange(X.shape[1]), constant)
     assert_twin(A[np.ix_(keep, keep)], ref.correlation_graph(X[:, keep], 0.5))
     assert spectral.degree_centrality(A)[constant].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_sparse_correlation_graph_refuses_an_edge_list_larger_than_memory(rng, monkeypatch):
+    # a threshold of 0 keeps every pair: on a machine of "1 MiB" that graph cannot fit
+    X = rng.standard_normal((20, 600))
+    monkeypatch.setattr(validation, "physical_memory", lambda: 2**20)
+    with pytest.raises(ValueError, match="threshold: a sparse graph of at least .* edges"):
+        spectral.correlation_graph(X, 0.0, sparse=True)
+    assert spectral.correlation_graph(X, 0.99, sparse=True).nnz == 0  # small graphs pass
 
 
 def test_correlation_graph_of_one_feature_and_all_constant():

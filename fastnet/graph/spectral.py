@@ -433,6 +433,12 @@ def _sparse_correlation_graph(Z, threshold):
         np.matmul(Z[b0:b1], Z[b0:].T, out=S)  # correlations of b0..b1 with b0..m
         counts = up_counts[b0:b1]
         _count_upper(S.size)(S, threshold, counts)
+        # the upper triangle's blocks, their concatenation, then the mirrored graph:
+        # about 3 copies of (value + index) per upper edge, refused before allocating
+        upper_edges = int(up_counts[:b1].sum())
+        check_fits_in_memory(3 * upper_edges * (8 + np.dtype(col_dtype).itemsize),
+                             "threshold", f"a sparse graph of at least {2 * upper_edges} "
+                             f"edges (|corr| > {threshold})", "raise threshold")
         starts = np.zeros(b1 - b0 + 1, dtype=np.int64)
         np.cumsum(counts, out=starts[1:])
         indices = np.empty(starts[-1], dtype=col_dtype)
@@ -469,7 +475,8 @@ def correlation_graph(X, threshold=0.75, *, sparse=False):
         block of columns at a time without the dense ``n_features x n_features``
         matrix; peak extra memory is one ``n_features x n_samples`` standardised copy
         of ``X``, one ``block x n_features`` slab of at most :data:`BLOCK_BYTES`
-        bytes and the graph's own arrays.
+        bytes and the graph's own arrays (a graph whose arrays would take more than
+        half of RAM is refused with a ValueError naming ``threshold``).
 
     Returns
     -------
