@@ -99,9 +99,9 @@ def _fit(X, n_components, standardize, validated=False):
     k = m if n_components is None else check_int(n_components, "n_components", minimum=1,
                                                     maximum=min(n, m))
     mean = _column_means(X)
-    # standardising is a diagonal congruence of the centred cross-product S (upper
-    # triangle):
-    # cov(Z) = D^-1 S D^-1 / (n - 1), with the population std sqrt(diag(S) / n)
+    # standardising is a diagonal congruence of the centred cross-product S (only its
+    # upper triangle is filled): cov(Z) = D^-1 S D^-1 / (n - 1), with the population
+    # std sqrt(diag(S) / n)
     S = _centered_cross_product(X, mean)
     std = np.sqrt(np.maximum(np.diag(S), 0.0) / n)
     scale = effective_scale(mean, std) if standardize else np.ones(m)

@@ -427,6 +427,7 @@ def _sparse_correlation_graph(Z, threshold):
     col_dtype = np.int32 if m < 2**31 else np.int64
     up_counts = np.zeros(m, dtype=np.int64)
     up_indices, up_data = [], []
+    upper_edges = 0
     for b0 in range(0, m, block):
         b1 = min(m, b0 + block)
         S = buffer[: (b1 - b0) * (m - b0)].reshape(b1 - b0, m - b0)
@@ -435,7 +436,7 @@ def _sparse_correlation_graph(Z, threshold):
         _count_upper(S.size)(S, threshold, counts)
         # the upper triangle's blocks, their concatenation, then the mirrored graph:
         # about 3 copies of (value + index) per upper edge, refused before allocating
-        upper_edges = int(up_counts[:b1].sum())
+        upper_edges += int(counts.sum())
         check_fits_in_memory(3 * upper_edges * (8 + np.dtype(col_dtype).itemsize),
                              "threshold", f"a sparse graph of at least {2 * upper_edges} "
                              f"edges (|corr| > {threshold})", "raise threshold")
