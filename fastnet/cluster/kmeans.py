@@ -39,7 +39,7 @@ from .._validation import (
     unchanged_on_error,
     validate_data,
 )
-from ..decomposition.scaling import column_stats
+from ..decomposition.scaling import _column_stats
 from ..random import rng as make_rng
 from ..random import spawn_sequences
 
@@ -447,7 +447,7 @@ def kmeans(X, n_clusters, init="k-means++", n_init=1, max_iter=300, tol=1e-4, se
     tol = check_nonnegative_float(tol, "tol")
     init = _check_init(init, k, d, X.dtype)
     # column variances in compiled passes: np.var would allocate a temporary the size of X
-    tol_abs = tol * float(np.mean(column_stats(X)[1] ** 2)) if tol else 0.0
+    tol_abs = tol * float(np.mean(_column_stats(X)[1] ** 2)) if tol else 0.0
     work = _Workspace(n, d, k, X.dtype)
     best = None
     for start_seed in spawn_sequences(seed, n_init):

@@ -75,7 +75,11 @@ def column_stats(X):
 
     Returns float64 arrays whatever the dtype of ``X``.
     """
-    X = as_2d_float(X, "X")
+    return _column_stats(as_2d_float(X, "X"))
+
+
+def _column_stats(X):
+    """:func:`column_stats` of an already validated matrix."""
     n, m = X.shape
     mean = _column_means(X)
     partial = np.empty((_n_chunks(n), m))
@@ -109,7 +113,7 @@ def _apply(X, shift, inv_scale):
 def _training_stats(X, X_train):
     if X_train is not None:
         X_train = as_2d_float(X_train, "X_train")  # checked under its own name
-    mean, std = column_stats(X if X_train is None else X_train)
+    mean, std = _column_stats(X if X_train is None else X_train)
     if X_train is not None and mean.shape[0] != X.shape[1]:
         raise ValueError(f"X has {X.shape[1]} columns but X_train has {mean.shape[0]}")
     return mean, effective_scale(mean, std)

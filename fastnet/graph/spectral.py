@@ -510,11 +510,9 @@ def correlation_graph(X, threshold=0.75, *, sparse=False):
     m = X.shape[1]
     if sparse:
         check_fits_in_memory(8 * m * X.shape[0], "X", "a standardised copy of X")
-    else:
-        check_fits_in_memory(8 * m * m, "X", f"a dense {m} x {m} correlation graph",
-                             "pass sparse=True")
-    if sparse:
         return _sparse_correlation_graph(_standardized_features(X), threshold)
+    check_fits_in_memory(8 * m * m, "X", f"a dense {m} x {m} correlation graph",
+                         "pass sparse=True")
     return _dense_correlation_graph(_standardized_features(X), threshold)
 
 

@@ -61,7 +61,6 @@ __all__ = ["MLP", "MLPClassifier", "DivergenceError", "PREDICT_CHUNK_ROWS"]
 CLIP = 1e-15
 #: Rows per chunk when predicting: bounds the memory of a forward pass.
 PREDICT_CHUNK_ROWS = 4096
-_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 class DivergenceError(FloatingPointError):
