@@ -8,13 +8,10 @@ every other real numeric dtype becomes float64.
 
 from __future__ import annotations
 
-import contextlib
 import numbers
 import os
 
 import numpy as np
-
-from ._jit import prange, serial_or_parallel_jit
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -147,49 +144,6 @@ def as_labels(y, name: str = "y", *, n_samples=None, n_classes=None) -> np.ndarr
     return np.ascontiguousarray(arr, dtype=np.int64)
 
 
-@serial_or_parallel_jit
-def _probability_row_errors(P, tol, normalized, errors):
-    """One pass over the rows: 1 = an entry outside [0, 1] (or NaN), 2 = row sum off by > tol."""
-    for i in prange(P.shape[0]):
-        code = 0
-        total = 0.0
-        for v in P[i]:
-            if not (0.0 <= v <= 1.0):
-                code = 1
-            total += v
-        if code == 0 and normalized and abs(total - 1.0) > tol:
-            code = 2
-        errors[i] = code
-
-
-def as_probabilities(P, name: str, *, ndim=(1, 2), normalized: bool = True,
-                     dtype=None) -> np.ndarray:
-    """Probabilities in ``[0, 1]``; with ``normalized`` every row (last axis) sums to 1.
-
-    The row-sum tolerance is ``sqrt(eps)`` of the dtype times the row length, loose
-    enough for float32 softmax output.  The check is a single compiled pass.
-    """
-    arr = as_float_array(P, name, ndim=ndim, finite=False, dtype=dtype)
-    if arr.size == 0:
-        return arr
-    rows = arr.reshape(-1, arr.shape[-1])
-    errors = np.empty(rows.shape[0], dtype=np.int8)
-    tol = float(np.sqrt(np.finfo(arr.dtype).eps)) * max(1, arr.shape[-1])
-    _probability_row_errors(rows.size)(rows, tol, normalized, errors)
-    bad = np.flatnonzero(errors)
-    if bad.size:
-        row = int(bad[0])
-        if errors[row] == 1:
-            values = rows[row]
-            first_bad = values[~((values >= 0) & (values <= 1))][0]
-            raise ValueError(f"{name} must hold probabilities in [0, 1] (finite); "
-                             f"row {row} has {first_bad}")
-        total = rows[row].sum(dtype=np.float64)
-        raise ValueError(f"{name} rows must sum to 1 (probability distributions); "
-                         f"row {row} sums to {total:.6g}")
-    return arr
-
-
 def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
     if a.shape != b.shape:
         raise ValueError(f"{name_a} and {name_b} must have the same shape; "
@@ -281,39 +235,3 @@ def seed_from_random_state(random_state, name: str = "random_state"):
         return int(random_state.integers(2**63))
     raise TypeError(f"{name} must be None, an int >= 0, a numpy.random.SeedSequence, "
                     f"RandomState or Generator; got {type(random_state).__name__}")
-
-
-@contextlib.contextmanager
-def unchanged_on_error(estimator):
-    """Restore the attributes of ``estimator`` if the block raises: a failed ``fit``
-    leaves a fitted estimator as it was (scikit-learn's ``validate_data`` sets
-    ``n_features_in_`` before the fit can fail)."""
-    saved = dict(vars(estimator))
-    try:
-        yield
-    except BaseException:
-        vars(estimator).clear()
-        vars(estimator).update(saved)
-        raise
-
-
-def validate_data(estimator, X, y="no_validation", **kwargs):
-    """scikit-learn's ``validate_data``, with errors that name the argument: a message
-    that does not mention ``X`` (such as "Expected 2D array, got 1D array instead") is
-    prefixed with ``X:`` (``X, y:`` when ``y`` is validated too)."""
-    import re
-
-    from sklearn.utils.validation import validate_data as sklearn_validate_data
-
-    try:
-        return sklearn_validate_data(estimator, X, y, **kwargs)
-    except (ValueError, TypeError) as exc:
-        text = str(exc)
-        if re.search(r"\bX\b", text) or (not isinstance(y, str) and re.search(r"\by\b", text)):
-            raise
-        name = "X" if isinstance(y, str) else "X, y"
-        try:
-            renamed = type(exc)(f"{name}: {text}")
-        except Exception:  # noqa: BLE001 - an exception type with another signature
-            raise exc from None
-        raise renamed from None

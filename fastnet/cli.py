@@ -9,12 +9,12 @@ from . import __version__
 
 
 def _bench(args) -> int:
-    from . import _jit, bench
+    from . import _threads, bench
 
     as_json = getattr(args, "json", False)
     if not as_json:
         print(f"fastnet {__version__} - median time per call; ref/fast > 1 means fastnet is "
-              f"faster ({_jit.max_threads()} Numba threads)", flush=True)
+              f"faster ({_threads.max_threads()} Numba threads)", flush=True)
     try:
         rows = bench.run(args.filter, quick=args.quick, repeat=args.repeat, quiet=as_json)
     except ValueError as exc:
@@ -27,7 +27,7 @@ def _bench(args) -> int:
 
         machine = {"fastnet": __version__, "python": platform.python_version(),
                    "machine": platform.machine(), "processor": platform.processor(),
-                   "cpu_count": os.cpu_count(), "numba_threads": _jit.max_threads()}
+                   "cpu_count": os.cpu_count(), "numba_threads": _threads.max_threads()}
         print(json.dumps({"machine": machine, "rows": rows}, indent=1))
     return 0
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._jit import cap_worker_threads, default_threads_per_worker, limit_threads
+from ._threads import cap_worker_threads, default_threads_per_worker, limit_threads
 from ._validation import check_bool, check_fits_in_memory
 from .random import as_seed_sequence, spawn_seeds
 

@@ -11,6 +11,9 @@ from numpy.testing import assert_allclose, assert_array_equal
 from fastnet import nn
 from fastnet.reference import nn as ref
 
+# also run as plain Python (NUMBA_DISABLE_JIT=1) under coverage in .ci/run
+pytestmark = pytest.mark.no_jit
+
 EXTREMES = np.array([-np.inf, -1e4, -1000.0, -745.0, -740.0, -700.0, -100.0, -30.0, -1.0,
                      -1e-8, 0.0, 1e-8, 1.0, 30.0, 100.0, 700.0, 1000.0, 1e4, np.inf, np.nan])
 SHAPES = [(7,), (3, 5), (4, 1), (2, 3, 6), (1000,), (250, 10)]
@@ -328,3 +331,20 @@ def test_parallel_variants_of_losses(rng, dtype, parallel_everywhere):
     assert_twin(nn.cross_entropy(labels, q), ref.cross_entropy(labels, q))
     with pytest.raises(ValueError, match="y_pred rows must sum to 1"):
         nn.kl_divergence(p, q * 2)
+
+
+def test_probability_check(dtype):
+    from fastnet.nn.activations import as_probabilities
+
+    p = np.array([[0.25, 0.75], [1.0, 0.0]], dtype=dtype)
+    assert as_probabilities(p, "P") is p
+    as_probabilities(np.array([0.5, 0.5 + 1e-9]), "P")  # within the row-sum tolerance
+    with pytest.raises(ValueError, match="P rows must sum to 1.*row 1 sums to 0.9"):
+        as_probabilities(np.array([[0.5, 0.5], [0.5, 0.4]], dtype=dtype), "P")
+    as_probabilities(np.array([[0.5, 0.4]], dtype=dtype), "P", normalized=False)
+    with pytest.raises(ValueError, match=r"P must hold probabilities in \[0, 1\].*row 0 has -0.1"):
+        as_probabilities(np.array([[-0.1, 1.1]], dtype=dtype), "P")
+    with pytest.raises(ValueError, match="P must hold probabilities"):
+        as_probabilities(np.array([[np.nan, 1.0]], dtype=dtype), "P", normalized=False)
+    with pytest.raises(ValueError, match="P must hold probabilities"):
+        as_probabilities(np.array([[np.inf, 1.0]], dtype=dtype), "P", normalized=False)

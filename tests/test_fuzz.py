@@ -44,6 +44,9 @@ from fastnet.reference import decomposition as ref_decomposition
 from fastnet.reference import graph as ref_graph
 from fastnet.reference import nn as ref_nn
 
+# also run as plain Python (NUMBA_DISABLE_JIT=1) under coverage in .ci/run
+pytestmark = pytest.mark.no_jit
+
 FLOATS = [np.dtype(np.float64), np.dtype(np.float32)]
 
 

@@ -1,6 +1,4 @@
-import numba
 import numpy as np
-import pytest
 
 from fastnet import _jit
 
@@ -37,33 +35,6 @@ def test_nan_and_inf_survive_fastmath():
     assert is_nan_and_inf(np.nan, np.inf) == (True, True)
 
 
-def test_limit_threads_caps_and_restores():
-    from threadpoolctl import threadpool_info
-
-    before = numba.get_num_threads()
-    with _jit.limit_threads(1) as n:
-        assert n == 1 and numba.get_num_threads() == 1
-        assert all(p["num_threads"] == 1 for p in threadpool_info() if p["user_api"] == "blas")
-    assert numba.get_num_threads() == before
-    with _jit.limit_threads(10_000) as n:
-        assert n == _jit.max_threads()
-
-
-@pytest.mark.parametrize("bad,err", [(0, ValueError), (1.5, TypeError), (True, TypeError)])
-def test_limit_threads_bad_input(bad, err):
-    with pytest.raises(err, match="n_threads"):
-        with _jit.limit_threads(bad):
-            pass
-
-
-def test_threads_per_worker():
-    import os
-
-    cores = os.cpu_count()
-    assert _jit.default_threads_per_worker(1) == cores
-    assert _jit.default_threads_per_worker(cores * 4) == 1
-
-
 def test_serial_or_parallel_picks_by_work_and_caches_apart():
     def double(x, out):
         for i in _jit.prange(x.size):
@@ -79,36 +50,3 @@ def test_serial_or_parallel_picks_by_work_and_caches_apart():
         out = np.empty_like(x)
         variant(x, out)
         np.testing.assert_array_equal(out, 2 * x)
-
-
-def test_cap_worker_threads_sets_both_for_good(monkeypatch):
-    import numba
-
-    calls = []
-    monkeypatch.setattr(_jit, "_process_blas_cap", None)
-    monkeypatch.setattr("threadpoolctl.threadpool_limits",
-                        lambda limits, user_api: calls.append((limits, user_api)))
-    previous = numba.get_num_threads()
-    try:
-        assert _jit.cap_worker_threads(1) == 1
-        assert numba.get_num_threads() == 1
-        _jit.cap_worker_threads(1)  # the process cap is already set: threadpoolctl once
-        assert calls == [(1, "blas")]
-        with pytest.raises(ValueError, match="n_threads must be >= 1"):
-            _jit.cap_worker_threads(0)
-    finally:
-        numba.set_num_threads(previous)
-
-
-def test_limit_threads_can_leave_blas_alone():
-    import numba
-    from threadpoolctl import threadpool_info
-
-    def blas_threads():
-        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
-
-    before, numba_before = blas_threads(), numba.get_num_threads()
-    with _jit.limit_threads(1, blas=False):
-        assert numba.get_num_threads() == 1
-        assert blas_threads() == before
-    assert numba.get_num_threads() == numba_before

@@ -121,6 +121,7 @@ def test_bad_input(blobs):
         model.predict(blobs[:, :3])
 
 
+@pytest.mark.no_jit
 def test_wide_data_path_matches_twin(rng):
     from fastnet.cluster.kmeans import WIDE
 

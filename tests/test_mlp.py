@@ -82,6 +82,7 @@ def test_gradients_equal_finite_differences(rng, keep_prob):
 
 
 # ---------------------------------------------------------------- fast == twin
+@pytest.mark.no_jit
 @pytest.mark.parametrize("sizes", [(6, 7, 5, 3), (6, 3)])
 @pytest.mark.parametrize("keep_prob", [1.0, 0.8])
 @pytest.mark.parametrize("shuffle", [False, True])

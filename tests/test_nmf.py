@@ -189,7 +189,7 @@ def test_bad_input(X):
 def test_identical_for_any_number_of_threads(X):
     import numba
 
-    from fastnet._jit import limit_threads
+    from fastnet._threads import limit_threads
 
     runs = []
     for n_threads in (1, numba.config.NUMBA_NUM_THREADS):

@@ -170,7 +170,7 @@ def test_worker_processes_keep_their_cap_and_the_parent_is_restored(monkeypatch)
     from threadpoolctl import threadpool_info
 
     import fastnet.parallel as parallel
-    from fastnet._jit import default_threads_per_worker
+    from fastnet._threads import default_threads_per_worker
 
     def caps():
         blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
@@ -194,7 +194,7 @@ def test_threading_backend_caps_each_thread_and_restores_the_process(monkeypatch
     from threadpoolctl import threadpool_info
 
     import fastnet.parallel as parallel
-    from fastnet._jit import default_threads_per_worker
+    from fastnet._threads import default_threads_per_worker
 
     def caps():
         blas = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]

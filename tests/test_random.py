@@ -3,6 +3,9 @@ import pytest
 
 from fastnet.random import as_seed_sequence, rng, spawn_seeds, spawn_sequences
 
+# also run as plain Python (NUMBA_DISABLE_JIT=1) under coverage in .ci/run
+pytestmark = pytest.mark.no_jit
+
 
 def test_children_are_seedsequence_spawn_words():
     # derived independently: numpy's own SeedSequence.spawn, first uint64 word

@@ -139,6 +139,7 @@ def test_seeds():
     assert (a != d).nnz == 0
 
 
+@pytest.mark.no_jit
 @pytest.mark.parametrize("directed", [False, True])
 def test_dense_equals_sparse(directed):
     p = P_DIRECTED if directed else P
@@ -174,6 +175,7 @@ def test_agrees_with_twin_in_distribution(directed):
     assert np.all(np.abs(fast - twin) <= 5 * sd + 1e-9)
 
 
+@pytest.mark.no_jit
 def test_constant_and_block_weights():
     A = sbm([100, 100], [[0.2, 0.1], [0.1, 0.3]], wt=2.5, sparse=True, seed=0)
     assert_array_equal(np.unique(A.data), [2.5])
@@ -188,6 +190,7 @@ def test_constant_and_block_weights():
     assert_array_equal(S.toarray(), B)  # per-edge block weights written into the CSR
 
 
+@pytest.mark.no_jit
 def test_weight_functions_follow_their_distribution():
     sizes, p = [400, 400], [[0.3, 0.2], [0.2, 0.3]]
     A = sbm(sizes, p, wt=np.random.poisson, wtargs=dict(lam=3.0), sparse=True, seed=4)

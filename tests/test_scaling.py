@@ -13,6 +13,9 @@ from fastnet.decomposition import (
 )
 from fastnet.reference import decomposition as ref
 
+# also run as plain Python (NUMBA_DISABLE_JIT=1) under coverage in .ci/run
+pytestmark = pytest.mark.no_jit
+
 
 @pytest.fixture
 def data(rng, dtype):

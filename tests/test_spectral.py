@@ -100,6 +100,7 @@ def _assert_same_subspace(U, V, atol=1e-8):
 
 
 # ---------------------------------------------------------------- correlation graph
+@pytest.mark.no_jit
 @pytest.mark.parametrize("threshold", [0.75, 0.3, 0.0])
 @pytest.mark.parametrize("flip", [False, True])
 def test_correlation_graph_matches_twin(rng, threshold, flip, monkeypatch, variant):

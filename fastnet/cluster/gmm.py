@@ -24,6 +24,7 @@ from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
+from .._estimator import unchanged_on_error, validate_data
 from .._jit import PARALLEL_MIN_WORK, jit, prange, serial_or_parallel_jit
 from .._validation import (
     as_2d_float,
@@ -31,8 +32,6 @@ from .._validation import (
     check_nonnegative_float,
     real_float64,
     seed_from_random_state,
-    unchanged_on_error,
-    validate_data,
 )
 from ..random import rng as make_rng
 from ..random import spawn_sequences

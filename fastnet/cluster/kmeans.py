@@ -30,14 +30,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._estimator import unchanged_on_error, validate_data
 from .._jit import PARALLEL_MIN_WORK, jit, prange, serial_or_parallel_jit
 from .._validation import (
     as_2d_float,
     check_int,
     check_nonnegative_float,
     seed_from_random_state,
-    unchanged_on_error,
-    validate_data,
 )
 from ..decomposition.scaling import _column_stats
 from ..random import rng as make_rng

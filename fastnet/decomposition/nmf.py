@@ -24,6 +24,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._estimator import unchanged_on_error, validate_data
 from .._jit import parallel_jit, prange
 from .._validation import (
     as_2d_float,
@@ -33,8 +34,6 @@ from .._validation import (
     check_int,
     check_nonnegative_float,
     seed_from_random_state,
-    unchanged_on_error,
-    validate_data,
 )
 from ..random import rng as make_rng
 

@@ -20,13 +20,12 @@ from scipy.linalg.blas import dsyrk
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._estimator import unchanged_on_error, validate_data
 from .._validation import (
     as_2d_float,
     check_bool,
     check_int,
     real_float64,
-    unchanged_on_error,
-    validate_data,
 )
 from .scaling import _column_means, affine_rows, effective_scale, inverse_affine_rows
 

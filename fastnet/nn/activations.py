@@ -15,7 +15,6 @@ from .._jit import jit, prange, serial_or_parallel_jit
 from .._validation import (
     as_float_array,
     as_labels,
-    as_probabilities,
     check_axis,
     check_fits_in_memory,
     check_float_dtype,
@@ -127,6 +126,49 @@ def _cross_entropy_kernel(labels, probs, lo, hi, out):
 
 
 # ---------------------------------------------------------------- public API
+@serial_or_parallel_jit
+def _probability_row_errors(P, tol, normalized, errors):
+    """One pass over the rows: 1 = an entry outside [0, 1] (or NaN), 2 = row sum off by > tol."""
+    for i in prange(P.shape[0]):
+        code = 0
+        total = 0.0
+        for v in P[i]:
+            if not (0.0 <= v <= 1.0):
+                code = 1
+            total += v
+        if code == 0 and normalized and abs(total - 1.0) > tol:
+            code = 2
+        errors[i] = code
+
+
+def as_probabilities(P, name: str, *, ndim=(1, 2), normalized: bool = True,
+                     dtype=None) -> np.ndarray:
+    """Probabilities in ``[0, 1]``; with ``normalized`` every row (last axis) sums to 1.
+
+    The row-sum tolerance is ``sqrt(eps)`` of the dtype times the row length, loose
+    enough for float32 softmax output.  The check is a single compiled pass.
+    """
+    arr = as_float_array(P, name, ndim=ndim, finite=False, dtype=dtype)
+    if arr.size == 0:
+        return arr
+    rows = arr.reshape(-1, arr.shape[-1])
+    errors = np.empty(rows.shape[0], dtype=np.int8)
+    tol = float(np.sqrt(np.finfo(arr.dtype).eps)) * max(1, arr.shape[-1])
+    _probability_row_errors(rows.size)(rows, tol, normalized, errors)
+    bad = np.flatnonzero(errors)
+    if bad.size:
+        row = int(bad[0])
+        if errors[row] == 1:
+            values = rows[row]
+            first_bad = values[~((values >= 0) & (values <= 1))][0]
+            raise ValueError(f"{name} must hold probabilities in [0, 1] (finite); "
+                             f"row {row} has {first_bad}")
+        total = rows[row].sum(dtype=np.float64)
+        raise ValueError(f"{name} rows must sum to 1 (probability distributions); "
+                         f"row {row} sums to {total:.6g}")
+    return arr
+
+
 def _elementwise(kernel, x, beta):
     arr = as_float_array(x, "x", finite=False)
     beta = arr.dtype.type(check_positive_float(beta, "beta"))

@@ -39,6 +39,7 @@ import time
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from .._estimator import unchanged_on_error, validate_data
 from .._jit import jit
 from .._validation import (
     as_2d_float,
@@ -49,8 +50,6 @@ from .._validation import (
     check_int,
     check_positive_float,
     seed_from_random_state,
-    unchanged_on_error,
-    validate_data,
 )
 from ..random import as_seed_sequence, rng, spawn_sequences
 from .activations import _softmax_kernel

@@ -1,0 +1,88 @@
+"""Thread control: caps on Numba's and the BLAS library's threads, and the OpenMP
+wait policy.
+
+fastnet alternates BLAS calls with parallel kernels.  OpenMP workers that spin-wait
+after a parallel region steal the cores the next BLAS call needs, so, unless the user
+has chosen otherwise, ``OMP_WAIT_POLICY=PASSIVE`` is set here, before Numba's OpenMP
+threading layer starts (the runtime reads it once, when it loads; :mod:`fastnet._jit`
+imports this module before any kernel can run).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import numbers
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numba  # noqa: E402
+
+__all__ = ["limit_threads", "max_threads", "cap_worker_threads", "default_threads_per_worker"]
+
+
+def max_threads() -> int:
+    """Number of threads Numba's pool was started with (``NUMBA_NUM_THREADS``)."""
+    return numba.config.NUMBA_NUM_THREADS
+
+
+def _check_n_threads(n_threads) -> int:
+    if isinstance(n_threads, bool) or not isinstance(n_threads, numbers.Integral):
+        raise TypeError(f"n_threads must be a positive int; got {type(n_threads).__name__}")
+    if n_threads < 1:
+        raise ValueError(f"n_threads must be >= 1; got {n_threads}")
+    return min(int(n_threads), max_threads())
+
+
+@contextlib.contextmanager
+def limit_threads(n_threads: int, *, blas: bool = True):
+    """Cap Numba's and the BLAS library's threads inside a ``with`` block.
+
+    ``n_threads`` above the size of Numba's pool is clipped to it.  The cap is
+    thread-local for Numba (as :func:`numba.set_num_threads` is) and process-wide
+    for BLAS (through threadpoolctl); both are restored on exit.  ``blas=False``
+    caps Numba only: for threads running side by side under one BLAS cap held by
+    their caller (a process-wide cap set and restored by each thread would race).
+
+    >>> from fastnet._threads import limit_threads
+    >>> with limit_threads(1):
+    ...     pass
+    """
+    n = _check_n_threads(n_threads)
+    previous = numba.get_num_threads()
+    numba.set_num_threads(n)
+    try:
+        if blas:
+            from threadpoolctl import threadpool_limits
+
+            with threadpool_limits(limits=n, user_api="blas"):
+                yield n
+        else:
+            yield n
+    finally:
+        numba.set_num_threads(previous)
+
+
+_process_blas_cap = None  # the BLAS cap cap_worker_threads set in this process
+
+
+def cap_worker_threads(n_threads: int) -> int:
+    """Cap Numba's threads (for the calling thread) and BLAS's (for the process) for
+    good: for worker processes, which run nothing but tasks.  The BLAS cap is applied
+    once per process (threadpoolctl takes ~1 ms to find the libraries; per task
+    that is most of a small task's overhead); Numba's is a cheap thread-local call.
+    Never call it in the user's own process: use :func:`limit_threads` there."""
+    global _process_blas_cap
+    n = _check_n_threads(n_threads)
+    numba.set_num_threads(n)
+    if _process_blas_cap != n:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=n, user_api="blas")
+        _process_blas_cap = n
+    return n
+
+
+def default_threads_per_worker(n_workers: int) -> int:
+    """Threads each of ``n_workers`` parallel workers should use: ``max(1, cores // n)``."""
+    return max(1, (os.cpu_count() or 1) // max(1, n_workers))

@@ -1,0 +1,61 @@
+import numba
+import pytest
+
+from fastnet import _threads
+
+
+def test_limit_threads_caps_and_restores():
+    from threadpoolctl import threadpool_info
+
+    before = numba.get_num_threads()
+    with _threads.limit_threads(1) as n:
+        assert n == 1 and numba.get_num_threads() == 1
+        assert all(p["num_threads"] == 1 for p in threadpool_info() if p["user_api"] == "blas")
+    assert numba.get_num_threads() == before
+    with _threads.limit_threads(10_000) as n:
+        assert n == _threads.max_threads()
+
+
+@pytest.mark.parametrize("bad,err", [(0, ValueError), (1.5, TypeError), (True, TypeError)])
+def test_limit_threads_bad_input(bad, err):
+    with pytest.raises(err, match="n_threads"):
+        with _threads.limit_threads(bad):
+            pass
+
+
+def test_threads_per_worker():
+    import os
+
+    cores = os.cpu_count()
+    assert _threads.default_threads_per_worker(1) == cores
+    assert _threads.default_threads_per_worker(cores * 4) == 1
+
+
+def test_cap_worker_threads_sets_both_for_good(monkeypatch):
+    calls = []
+    monkeypatch.setattr(_threads, "_process_blas_cap", None)
+    monkeypatch.setattr("threadpoolctl.threadpool_limits",
+                        lambda limits, user_api: calls.append((limits, user_api)))
+    previous = numba.get_num_threads()
+    try:
+        assert _threads.cap_worker_threads(1) == 1
+        assert numba.get_num_threads() == 1
+        _threads.cap_worker_threads(1)  # the process cap is already set: threadpoolctl once
+        assert calls == [(1, "blas")]
+        with pytest.raises(ValueError, match="n_threads must be >= 1"):
+            _threads.cap_worker_threads(0)
+    finally:
+        numba.set_num_threads(previous)
+
+
+def test_limit_threads_can_leave_blas_alone():
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before, numba_before = blas_threads(), numba.get_num_threads()
+    with _threads.limit_threads(1, blas=False):
+        assert numba.get_num_threads() == 1
+        assert blas_threads() == before
+    assert numba.get_num_threads() == numba_before
