@@ -10,7 +10,7 @@ this module, so the compilation policy is set once:
   ``nnan``/``ninf`` (NaN and inf inputs must behave as in NumPy), no ``afn``
   (libm-accurate ``exp``/``log``, so tails such as ``softplus(-700)`` stay exact) and
   no ``reassoc``: reassociation lets LLVM rewrite ``(x - m) - c`` as ``x - (m + c)``,
-  which cost ``log_softmax`` seven significant digits near 0 in a test.  Kernels that
+  which loses most of ``log_softmax``'s significant digits near 0.  Kernels that
   need a vectorised reduction write it with explicit partial sums instead.
 
 Nothing is compiled when this module is imported: a decorated function compiles
@@ -42,7 +42,7 @@ prange = numba.prange
 
 #: FASTMATH plus ``reassoc``, for kernels whose inner loops are plain sums or dot
 #: products (distances): reassociation is what lets LLVM vectorise such a reduction
-#: (measured: k-means distances 3x faster).  Only for sums where the order matters
+#: (k-means distances, for one).  Only for sums where the order matters
 #: no more than rounding; never for expressions like ``(x - m) - c``.
 REASSOC_FASTMATH = FASTMATH | {"reassoc"}
 
@@ -68,7 +68,7 @@ def parallel_jit(func=None, *, reassociate=False, **overrides):
 
 
 #: Below this many elements of work a kernel runs serially: waking the thread pool
-#: costs ~15-20 us here (threads sleep between regions, see above), more than a
+#: (its threads sleep between regions, see :mod:`fastnet._threads`) costs more than a
 #: small array takes.
 PARALLEL_MIN_WORK = 1 << 16
 

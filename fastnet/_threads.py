@@ -69,8 +69,9 @@ _process_blas_cap = None  # the BLAS cap cap_worker_threads set in this process
 def cap_worker_threads(n_threads: int) -> int:
     """Cap Numba's threads (for the calling thread) and BLAS's (for the process) for
     good: for worker processes, which run nothing but tasks.  The BLAS cap is applied
-    once per process (threadpoolctl takes ~1 ms to find the libraries; per task
-    that is most of a small task's overhead); Numba's is a cheap thread-local call.
+    once per process (threadpoolctl searches the loaded libraries on every call, which
+    per task would be most of a small task's overhead); Numba's is a cheap thread-local
+    call.
     Never call it in the user's own process: use :func:`limit_threads` there."""
     global _process_blas_cap
     n = _check_n_threads(n_threads)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 
 from . import __version__
 
@@ -119,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="folder for the figures (default: fastnet-demo)")
     demo.set_defaults(func=_demo)
 
-    study = sub.add_parser("study", help="run a seed study in parallel; write CSV + PNG")
+    study = sub.add_parser("study", help="run one of the studies in parallel; write CSV + PNG")
     study.add_argument("name", choices=["gmm-vs-kmeans", "signal-flow"])
     study.add_argument("--n-sims", type=int, default=None, metavar="N",
                        help="simulations (repetitions per configuration for signal-flow)")
@@ -142,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -3,7 +3,8 @@
 Four steps, each timed against its reference (the NumPy twin, or scikit-learn for the
 GMM-vs-k-means study), each writing a figure into the output folder:
 
-1. the seed study's MLP on scikit-learn's digits (learning curves);
+1. the MLP study's network (softplus, KL loss, SGD) on scikit-learn's digits
+   (learning curves);
 2. NMF and PCA denoising of noisy digits;
 3. the GMM vs k-means study (histogram of the ARI differences);
 4. a feedforward SBM of 10^6 nodes and its signal flow by block.
@@ -16,9 +17,11 @@ comes first); the study's time includes starting its two worker processes.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
@@ -180,13 +183,14 @@ def _graph_step(quick, report):
                   lambda: plot.block_adjacency(small, block_labels(small_sizes)))
 
 
-STEPS = (("MLP on scikit-learn's digits (the seed study's network)", _mlp_step),
+STEPS = (("MLP on scikit-learn's digits (the MLP study's network)", _mlp_step),
          ("NMF and PCA denoising of noisy digits", _denoise_step),
-         ("GMM vs k-means on anisotropic blobs (the seed study)", _study_step),
+         ("GMM vs k-means on anisotropic blobs (the GMM-vs-k-means study)", _study_step),
          ("feedforward SBM and its signal flow", _graph_step))
 
 
-def run_demo(out="fastnet-demo", quick=False, stream=None):
+def run_demo(out: str | os.PathLike = "fastnet-demo", quick: bool = False,
+             stream: TextIO | None = None) -> list[Path]:
     """Run the tour, print timings to ``stream`` (standard output) and write figures
     into ``out``; returns the figures in ``out``."""
     stream = stream or sys.stdout

@@ -19,13 +19,18 @@ import numbers
 import os
 import sys
 import traceback
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ._threads import cap_worker_threads, default_threads_per_worker, limit_threads
 from ._validation import check_bool, check_fits_in_memory
-from .random import as_seed_sequence, spawn_seeds
+from .random import SeedLike, as_seed_sequence, spawn_seeds
+
+if TYPE_CHECKING:  # pandas is imported when a table is built
+    import pandas as pd
 
 __all__ = ["run", "TaskError", "BACKENDS", "check_task_count"]
 
@@ -53,7 +58,7 @@ class TaskError(RuntimeError):
 TASK_BYTES = 256
 
 
-def check_task_count(n_tasks, name):
+def check_task_count(n_tasks: int, name: str) -> int:
     """Refuse, before building anything, more tasks than their bookkeeping fits in RAM."""
     check_fits_in_memory(TASK_BYTES * n_tasks, name, f"the bookkeeping of {n_tasks} tasks")
 
@@ -193,8 +198,11 @@ def _append(stream, index, params, seed, row):
 
 
 # ---------------------------------------------------------------- run
-def run(fn, tasks, *, seed, n_jobs=1, backend=None, progress=False, checkpoint=None,
-        scheduler=None):
+def run(fn: Callable[..., Any], tasks: int | Sequence[Mapping[str, Any]], *,
+        seed: SeedLike,
+        n_jobs: int = 1, backend: str | None = None, progress: bool = False,
+        checkpoint: str | os.PathLike | None = None,
+        scheduler: str | None = None) -> pd.DataFrame:
     """Run ``fn(**tasks[i], seed=child_i)`` for every task; one row per task, in order.
 
     Parameters
@@ -314,7 +322,7 @@ def _execute(fn, tasks, seeds, pending, n_jobs, backend, scheduler):
     if not pending:
         return
     if backend == "sequential" or n_jobs == 1 and backend != "dask":
-        # one cap for the whole loop: threadpoolctl takes ~1 ms each time
+        # one cap for the whole loop: threadpoolctl searches the loaded libraries each time
         with limit_threads(default_threads_per_worker(1)):
             for i in pending:
                 yield _call(fn, i, tasks[i], int(seeds[i]))

@@ -1,4 +1,4 @@
-"""Plots of the seed studies: ARI differences, signal flow per block, block-sorted
+"""Plots of fastnet's studies: ARI differences, signal flow per block, block-sorted
 adjacency matrices and MLP learning curves.
 
 matplotlib is an optional extra (``pip install "fastnet[plot]"``) imported only when a
@@ -12,10 +12,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._validation import as_float_array, as_labels, check_int, check_positive_float
+
+if TYPE_CHECKING:  # matplotlib is an optional extra, imported when a function draws
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["ari_difference", "signal_flow_by_block", "block_adjacency", "learning_curves",
            "save"]
@@ -72,7 +79,7 @@ def _column(df, name, column, finite=True):
 
 
 # ---------------------------------------------------------------- ARI difference
-def ari_difference(results, ax=None, bins=20):
+def ari_difference(results: pd.DataFrame, ax: Axes | None = None, bins: int = 20) -> Axes:
     """Histogram and rug of ARI(GMM) - ARI(k-means) over simulations.
 
     Parameters
@@ -118,7 +125,7 @@ def ari_difference(results, ax=None, bins=20):
 
 
 # ---------------------------------------------------------------- signal flow
-def signal_flow_by_block(z, labels, ax=None):
+def signal_flow_by_block(z: ArrayLike, labels: ArrayLike, ax: Axes | None = None) -> Axes:
     """Box plot of the signal flow ``z`` of the nodes in each block, at x = block index.
 
     Parameters
@@ -160,7 +167,7 @@ def signal_flow_by_block(z, labels, ax=None):
     return ax
 
 
-def signal_flow_study(table, ax=None):
+def signal_flow_study(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Mean signal flow by block for each configuration of a
     :func:`fastnet.studies.signal_flow_separation` table, with the mean within-block
     standard deviation as error bars (both averaged over repetitions); the legend
@@ -196,7 +203,8 @@ def signal_flow_study(table, ax=None):
 
 
 # ---------------------------------------------------------------- adjacency
-def block_adjacency(A, labels=None, ax=None, max_nodes=5000):
+def block_adjacency(A, labels: ArrayLike | None = None, ax: Axes | None = None,
+                    max_nodes: int = 5000) -> Axes:
     """Heatmap of the adjacency matrix with nodes sorted by block, and block boundaries.
 
     Parameters
@@ -274,7 +282,7 @@ def _block_boundaries(ax, blocks_and_sizes, n):
 
 
 # ---------------------------------------------------------------- learning curves
-def learning_curves(history, ax=None):
+def learning_curves(history: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Loss per epoch on ``ax`` and accuracy per epoch on a twin y axis.
 
     Parameters
@@ -329,7 +337,7 @@ def learning_curves(history, ax=None):
 
 
 # ---------------------------------------------------------------- saving
-def save(ax_or_fig, path, dpi=120):
+def save(ax_or_fig: Axes | Figure, path: str | os.PathLike, dpi: int = 120) -> Path:
     """Write the figure of ``ax_or_fig`` (an Axes or a Figure) to the PNG file ``path``,
     creating missing parent directories; returns the path as a :class:`pathlib.Path`.
 

@@ -1,4 +1,5 @@
-"""One table-driven sweep of bad inputs over the whole public API (DESIGN rule 6).
+"""One table-driven sweep of bad inputs over the whole public API (DESIGN.md's rule on bad
+input: a ValueError/TypeError at the boundary that names the argument).
 
 Every public function has a row in :data:`SPECS`: a small valid call (keyword
 arguments only) and the kinds of its array arguments.  Each array kind lists the

@@ -52,6 +52,19 @@ def test_select():
     assert bench.select("nothing-matches") == []
 
 
+def test_select_and_run_take_a_table():
+    table = [c for c in bench.CASES if c.name in ("onehot", "softmax")]
+    assert bench.select("o", cases=table) == table
+    assert bench.select("one*", cases=table) == table[1:]
+    with pytest.raises(ValueError, match="matches no case; cases are softmax, onehot$"):
+        bench.run("softplus", quiet=True, cases=table)
+
+
+def test_tolerances_name_the_case_dtypes():
+    for case in bench.CASES:
+        assert set(case.rtol) | set(case.atol) <= set(case.dtypes), case.name
+
+
 def test_time_calls_interleaves_the_functions():
     calls = []
     a, b = (lambda *args: calls.append("a")), (lambda *args: calls.append("b"))

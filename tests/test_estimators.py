@@ -1,7 +1,7 @@
 """scikit-learn compliance of every fastnet estimator, one test per check.
 
 Each estimator is checked with non-default parameters only where the defaults are
-sized for the seed studies rather than the checks' toy data (said per estimator).
+sized for the studies (MNIST-size data) rather than the checks' toy data (said per estimator).
 Expected failures: none.  scikit-learn itself skips ``check_array_api_input`` unless
 SCIPY_ARRAY_API is set (fastnet's kernels take NumPy arrays only).
 """
@@ -20,7 +20,7 @@ ESTIMATORS = [
     NMF(2, max_iter=20, random_state=0),  # 20 iterations: the checks fit many times
     PCA(2),
     # The defaults (3 x 200 units, batch 128, lr 0.1, 40 epochs) are sized for the
-    # 60,000-row digits of the seed study.  On the checks' 20-300-row toy sets they take
+    # 60,000-row digits of the MLP study.  On the checks' 20-300-row toy sets they take
     # too few SGD steps for check_classifiers_train's 0.83 accuracy, and lr 0.1 diverges
     # (DivergenceError, as specified) on the check data centred at 100.
     MLPClassifier(hidden_layer_sizes=(32,), batch_size=16),

@@ -115,9 +115,10 @@ BUDGET = {
     "connected_components": (2, 300, 5),
     # all 18 groups present, so the 18 smallest eigenvalues are the 18 zero ones
     "spectral_embedding": (250, 400, 3),
-    # simulations; the scikit-learn twin starts worker processes (~3 s)
+    # simulations, one example each: every simulation fits models of 20 starts, and
+    # n_jobs=2 starts loky's worker pool on its first call
     "gmm_vs_kmeans_study": (6, 10, 1),
-    "gmm_vs_kmeans_n_jobs": (2, 6, 1),  # loky workers: ~3 s to start the first time
+    "gmm_vs_kmeans_n_jobs": (2, 6, 1),
 }
 
 CASE_DTYPES = [(case, dtype) for case in bench.CASES for dtype in case.dtypes]

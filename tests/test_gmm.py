@@ -174,3 +174,19 @@ def test_precision_cholesky_kernel_matches_lapack(rng):
     covariances[2] = -np.eye(6)
     with pytest.raises(ValueError, match="component 2 has an ill-defined covariance"):
         gmm._precision_cholesky(covariances)
+
+
+def test_both_drivers_agree_and_result_is_frozen(data, capsys):
+    """verbose=True runs the Python-driven loop, the default the compiled one (small
+    work): the same EM iterations, so the same fit."""
+    import dataclasses
+
+    compiled = gaussian_mixture(data, 3, seed=5, max_iter=30)
+    python = gaussian_mixture(data, 3, seed=5, max_iter=30, verbose=True)
+    assert "gaussian_mixture: iteration 1 " in capsys.readouterr().out
+    for field in dataclasses.fields(compiled):
+        assert_allclose(getattr(python, field.name), getattr(compiled, field.name),
+                        rtol=1e-12, atol=1e-14, err_msg=field.name)
+    assert_allclose(compiled.precisions, np.linalg.inv(compiled.covariances), rtol=1e-8)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        compiled.n_iter = 0

@@ -145,3 +145,37 @@ def test_bounds_skip_nothing_they_should_not(rng):
         assert_allclose(ours.centers, theirs.cluster_centers_, rtol=1e-10, atol=1e-12)
         assert_allclose(ours.inertia, theirs.inertia_, rtol=1e-10)
         assert ours.n_iter == theirs.n_iter_
+
+
+@pytest.mark.no_jit
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_both_drivers_agree_with_empty_clusters(rng, dtype):
+    """The Python-driven loop (with Hamerly's bounds) and the compiled loop run the
+    same iterations, empty-cluster relocation included."""
+    import sys
+
+    module = sys.modules["fastnet.cluster.kmeans"]
+    X = (rng.standard_normal((300, 3)) + rng.integers(0, 3, (300, 1)) * 4).astype(dtype)
+    init = np.vstack([X[:4], np.full((3, 3), 100.0)]).astype(dtype)  # 3 start empty
+    for max_iter in (1, 2, 50):
+        results = []
+        for driver in (module._lloyd_python_loop, module._lloyd_compiled_loop):
+            work = module._Workspace(300, 3, 7, X.dtype)
+            results.append(driver(X, init, max_iter, 0.0, work, None))
+        python, compiled = results
+        assert_array_equal(python.labels, compiled.labels)
+        assert_array_equal(python.centers, compiled.centers)
+        assert python.n_iter == compiled.n_iter
+        assert python.inertia == compiled.inertia
+        assert np.bincount(python.labels, minlength=7).min() > 0
+
+
+def test_result_is_a_frozen_dataclass(blobs):
+    import dataclasses
+
+    result = kmeans(blobs, 5, seed=0)
+    assert [f.name for f in dataclasses.fields(result)] == ["centers", "labels", "inertia",
+                                                            "n_iter"]
+    assert repr(result).startswith("KMeansResult(k=5, inertia=")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.inertia = 0.0

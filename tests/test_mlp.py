@@ -3,11 +3,11 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import RTOL, assert_twin, output_with_threads
+from conftest import RTOL, assert_twin, labelled_data, output_with_threads
 from numpy.testing import assert_allclose, assert_array_equal
 
-from fastnet.nn import mlp
-from fastnet.nn.mlp import MLP, DivergenceError, MLPClassifier
+from fastnet.nn import MLPClassifier, mlp
+from fastnet.nn.mlp import MLP, DivergenceError
 from fastnet.random import as_seed_sequence, spawn_sequences
 from fastnet.reference import nn as ref
 
@@ -21,13 +21,6 @@ def _twin_rngs(seed):
 
 def _params(net):
     return [p.copy() for p in net.coefs + net.intercepts]
-
-
-def _data(rng, n=50, m=6, k=3, dtype=np.float64):
-    X = rng.standard_normal((n, m)).astype(dtype)
-    y = np.arange(n) % k
-    rng.shuffle(y)
-    return X, y
 
 
 def _twin_forward(coefs, intercepts, X, layer):
@@ -87,7 +80,7 @@ def test_gradients_equal_finite_differences(rng, keep_prob):
 @pytest.mark.parametrize("keep_prob", [1.0, 0.8])
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_training_matches_twin(rng, dtype, sizes, keep_prob, shuffle):
-    X, y = _data(rng, dtype=dtype)
+    X, y = labelled_data(rng, dtype=dtype)
     seed, batch_size, lr, epochs = 3, 16, 0.3, 2  # 50 rows: the last batch has 2
     net = MLP(sizes, dtype=dtype, keep_prob=keep_prob, seed=seed, shuffle=shuffle)
     coefs = [W.copy() for W in net.coefs]
@@ -117,7 +110,7 @@ def test_training_matches_twin(rng, dtype, sizes, keep_prob, shuffle):
 
 @pytest.mark.parametrize("sizes", [(6, 7, 5, 3), (6, 3)])
 def test_prediction_matches_twin_forward_pass(rng, dtype, sizes, monkeypatch):
-    X, y = _data(rng, dtype=dtype)
+    X, y = labelled_data(rng, dtype=dtype)
     net = MLP(sizes, dtype=dtype, seed=1)
     net.fit(X, y, epochs=2, batch_size=8, learning_rate=0.3)
     monkeypatch.setattr(mlp, "PREDICT_CHUNK_ROWS", 7)  # 50 rows: 8 chunks, the last of 1
@@ -157,7 +150,7 @@ def test_initial_weights_match_twin(dtype, bias_init, bias):
 def test_fit_continues_from_current_state(rng):
     """Two fits of 2 and 3 epochs == one of 5: weights, and masks and shuffles
     drawn from the same carried-over generator; epochs keep counting."""
-    X, y = _data(rng)
+    X, y = labelled_data(rng)
     kwargs = dict(keep_prob=0.8, seed=5, shuffle=True)
     once, twice = MLP((6, 7, 3), **kwargs), MLP((6, 7, 3), **kwargs)
     whole = once.fit(X, y, epochs=5, batch_size=16, learning_rate=0.3)
@@ -171,7 +164,7 @@ def test_fit_continues_from_current_state(rng):
 
 
 def test_batch_size_larger_than_the_data_is_clipped(rng):
-    X, y = _data(rng)
+    X, y = labelled_data(rng)
     nets = [MLP((6, 4, 3), seed=2) for _ in range(2)]
     nets[0].fit(X, y, epochs=2, batch_size=50, learning_rate=0.3)
     nets[1].fit(X, y, epochs=2, batch_size=1000, learning_rate=0.3)
@@ -181,8 +174,8 @@ def test_batch_size_larger_than_the_data_is_clipped(rng):
 
 # ---------------------------------------------------------------- validation data
 def test_validation_history_matches_evaluate_and_twin(rng, monkeypatch):
-    X, y = _data(rng)
-    X_val, y_val = _data(rng, n=23)
+    X, y = labelled_data(rng)
+    X_val, y_val = labelled_data(rng, n=23)
     seed, epochs = 4, 3
     net = MLP((6, 7, 5, 3), keep_prob=0.8, seed=seed, shuffle=True)
     coefs = [W.copy() for W in net.coefs]
@@ -204,52 +197,9 @@ def test_validation_history_matches_evaluate_and_twin(rng, monkeypatch):
         assert history.val_accuracy[epoch] == np.mean(np.argmax(q, axis=1) == y_val)
 
 
-# ---------------------------------------------------------------- real data
-@pytest.fixture(scope="module")
-def digits():
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    X, y = load_digits(return_X_y=True)
-    return train_test_split(X / 16, y, test_size=0.25, stratify=y, random_state=0)
-
-
-def test_digits_accuracy_and_reproducibility(digits):
-    from pandas.testing import assert_frame_equal
-
-    X_train, X_test, y_train, y_test = digits
-    # shuffled batches: over random_state 0-5 they reach 0.953-0.967 test accuracy
-    # (consecutive ones 0.947-0.967); random_state 0 reaches 0.962
-    models = [MLPClassifier(hidden_layer_sizes=(200, 200, 200), batch_size=32,
-                            learning_rate_init=0.1, max_iter=40, shuffle=True, random_state=0)
-              .fit(X_train, y_train) for _ in range(2)]
-    assert models[0].score(X_test, y_test) >= 0.95
-    assert_frame_equal(models[0].history_, models[1].history_)
-    for a, b in zip(models[0].coefs_ + models[0].intercepts_,
-                    models[1].coefs_ + models[1].intercepts_, strict=True):
-        assert_array_equal(a, b)
-    assert models[0].n_iter_ == 40 and len(models[0].loss_curve_) == 40
-
-
-@pytest.mark.parametrize("relabel", [lambda y: y * 10 + 3,
-                                     lambda y: np.char.add("digit ", y.astype(str))],
-                         ids=["affine", "strings"])
-def test_any_sortable_labels(digits, relabel):
-    X_train, X_test, y_train, _ = digits
-    kwargs = dict(hidden_layer_sizes=(32,), batch_size=32, max_iter=3, random_state=0)
-    plain = MLPClassifier(**kwargs).fit(X_train, y_train)
-    other = MLPClassifier(**kwargs).fit(X_train, relabel(y_train))
-    # the relabelling keeps the sort order, so class i of one is class i of the other
-    assert_array_equal(other.classes_, relabel(np.arange(10)))
-    for a, b in zip(plain.coefs_, other.coefs_, strict=True):
-        assert_array_equal(a, b)
-    assert_array_equal(other.predict(X_test), relabel(plain.predict(X_test)))
-    assert_array_equal(other.predict_proba(X_test), plain.predict_proba(X_test))
-
-
 # ---------------------------------------------------------------- bad input
 def test_bad_input_mlp(rng):
-    X, y = _data(rng, n=20, m=4)
+    X, y = labelled_data(rng, n=20, m=4)
     net = MLP((4, 5, 3), seed=0)
     with pytest.raises(ValueError, match="X must contain only finite values"):
         net.fit(np.where(X > 1, np.nan, X), y)
@@ -308,53 +258,6 @@ def test_bad_input_mlp(rng):
     assert net.epochs_trained == 0
 
 
-def test_bad_input_classifier(rng):
-    X, y = _data(rng, n=20, m=4)
-    small = dict(hidden_layer_sizes=(5,), max_iter=2)
-    with pytest.raises(ValueError, match="Input X contains NaN"):
-        MLPClassifier(**small).fit(np.where(X > 1, np.nan, X), y)
-    with pytest.raises(ValueError, match="Input X contains infinity"):
-        MLPClassifier(**small).fit(np.where(X > 1, np.inf, X), y)
-    # scikit-learn's own message for X and y of different lengths
-    with pytest.raises(ValueError, match=r"inconsistent numbers of samples: \[20, 19\]"):
-        MLPClassifier(**small).fit(X, y[:-1])
-    with pytest.raises(ValueError, match="y must contain at least 2 classes"):
-        MLPClassifier(**small).fit(X, np.full(20, 7))
-    for keep_prob in (0, 1.5, -1):
-        with pytest.raises(ValueError, match=r"keep_prob must be in \(0, 1\]"):
-            MLPClassifier(keep_prob=keep_prob, **small).fit(X, y)
-    with pytest.raises(TypeError, match="keep_prob must be a number"):
-        MLPClassifier(keep_prob="0.5", **small).fit(X, y)
-    for batch_size in (0, -1):
-        with pytest.raises(ValueError, match="batch_size must be >= 1"):
-            MLPClassifier(batch_size=batch_size, **small).fit(X, y)
-    with pytest.raises(ValueError, match="max_iter must be >= 1"):
-        MLPClassifier(hidden_layer_sizes=(5,), max_iter=0).fit(X, y)
-    with pytest.raises(ValueError, match="dtype must be float32 or float64"):
-        MLPClassifier(dtype="int32", **small).fit(X, y)
-    clf = MLPClassifier(**small).fit(X, y)
-    for method in (clf.predict, clf.predict_proba):
-        with pytest.raises(ValueError, match="X has 3 features, but MLPClassifier is expecting 4"):
-            method(X[:, :3])
-    with pytest.raises(ValueError, match="classes must be given on the first call"):
-        MLPClassifier(**small).partial_fit(X, y)
-    with pytest.raises(ValueError, match=r"y holds labels \[3\] not in classes"):
-        clf.partial_fit(X, y + 1)
-
-
-@pytest.mark.parametrize("param, value", [("learning_rate_init", 0.0),
-                                          ("learning_rate_init", np.nan),
-                                          ("hidden_layer_sizes", (0,)),
-                                          ("random_state", -1)])
-def test_classifier_errors_name_its_own_parameters(rng, param, value):
-    """An estimator parameter that is forwarded to MLP under another name must still
-    be named in the error (the user never passed ``learning_rate``, ``layer_sizes``
-    or ``seed``)."""
-    X, y = _data(rng, n=20, m=4)
-    with pytest.raises((ValueError, TypeError), match=param):
-        MLPClassifier(max_iter=1, **{"hidden_layer_sizes": (5,), param: value}).fit(X, y)
-
-
 # ---------------------------------------------------------------- divergence
 # (keep_prob, shuffle, seed, what became NaN or infinite first): both checks of an epoch
 @pytest.mark.parametrize("keep_prob, shuffle, seed, what", [(1.0, False, 0, "the loss"),
@@ -386,7 +289,7 @@ def test_divergence_restores_the_last_good_weights(keep_prob, shuffle, seed, wha
 
 @pytest.mark.parametrize("dtype, scale", [(np.float64, 1000.0), (np.float32, 100.0)])
 def test_divergence_in_a_later_fit_call(rng, dtype, scale):
-    X, y = _data(rng, n=200, m=20)
+    X, y = labelled_data(rng, n=200, m=20)
     sizes = (20, 32, 32, 32, 3)
     net, good = MLP(sizes, dtype=dtype, seed=0), MLP(sizes, dtype=dtype, seed=0)
     net.fit(X, y, epochs=2, batch_size=16, learning_rate=0.1)
@@ -399,33 +302,6 @@ def test_divergence_in_a_later_fit_call(rng, dtype, scale):
     for a, b in zip(net.coefs + net.intercepts, good.coefs + good.intercepts, strict=True):
         assert np.isfinite(a).all()
         assert_array_equal(a, b)
-
-
-# ---------------------------------------------------------------- estimator
-def test_partial_fit_equals_fit(rng):
-    X, y = _data(rng, n=60)
-    kwargs = dict(hidden_layer_sizes=(8, 5), batch_size=16, keep_prob=0.9, shuffle=True,
-                  random_state=3)
-    whole = MLPClassifier(max_iter=3, **kwargs).fit(X, y)
-    parts = MLPClassifier(**kwargs)
-    for k in range(3):
-        parts.partial_fit(X, y, classes=[0, 1, 2] if k == 0 else None)
-        assert parts.n_iter_ == k + 1
-    for a, b in zip(whole.coefs_ + whole.intercepts_, parts.coefs_ + parts.intercepts_,
-                    strict=True):
-        assert_array_equal(a, b)
-    assert parts.loss_curve_ == whole.loss_curve_
-    assert_array_equal(parts.history_.epoch, [1, 2, 3])
-    assert whole.n_iter_ == 3
-    parts.partial_fit(X, y, classes=[2, 1, 0])  # the same classes, in any order
-    assert parts.n_iter_ == 4
-    with pytest.raises(ValueError, match="classes must equal those of the first call"):
-        parts.partial_fit(X, y, classes=[0, 1, 2, 3])
-    # a class absent from the first batch is known from classes=
-    first = MLPClassifier(**kwargs).partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])
-    assert first.coefs_[-1].shape == (5, 3)
-    first.partial_fit(X, y)
-    assert first.n_iter_ == 2
 
 
 # ---------------------------------------------------------------- threads, memory
@@ -486,7 +362,7 @@ def test_fit_memory_is_bounded_and_independent_of_epochs(rng):
 
 # ---------------------------------------------------------------- float32
 def test_float32_model(rng):
-    X, y = _data(rng)  # float64 input
+    X, y = labelled_data(rng)  # float64 input
     net = MLP((6, 7, 5, 3), dtype=np.float32, keep_prob=0.9, shuffle=True, seed=0)
     history = net.fit(X, y, epochs=2, batch_size=16, learning_rate=0.3,
                       X_val=X[:20], y_val=y[:20])
@@ -508,7 +384,7 @@ def test_float32_model(rng):
 
 
 def test_progress_lines(rng, capsys):
-    X, y = _data(rng)
+    X, y = labelled_data(rng)
     MLP((6, 4, 3), seed=0).fit(X, y, epochs=5, batch_size=16, progress=2)
     lines = capsys.readouterr().err.splitlines()
     assert [line.split()[2] for line in lines] == ["2/5", "4/5", "5/5"]

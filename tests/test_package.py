@@ -44,3 +44,39 @@ def test_subpackages_load_on_first_use():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "ok"
+
+
+def _private_imports():
+    """(module, imported module, name) for every ``from X import _name`` in fastnet/ that
+    names a function, class or constant (importing a private *module* is allowed)."""
+    import ast
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(fastnet.__file__).parent
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(root.parent).with_suffix("").parts
+        package = ".".join(parts if path.name == "__init__.py" else parts[:-1])
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            source = importlib.util.resolve_name("." * node.level + (node.module or ""),
+                                                 package) if node.level else node.module
+            for alias in node.names:
+                target = root.parent.joinpath(*source.split("."), alias.name)
+                is_module = target.with_suffix(".py").exists() or target.is_dir()
+                if alias.name.startswith("_") and not alias.name.startswith("__") \
+                        and not is_module:
+                    yield ".".join(parts), source, alias.name
+
+
+def test_no_module_imports_a_private_name_from_another_package():
+    # one area's kernels are not another's API: what is shared across areas gets a
+    # public name in a neutral module (fastnet._stats, fastnet._validation, ...)
+    def area(module):
+        parts = module.split(".")
+        return ".".join(parts[:2]) if len(parts) > 2 else parts[0]
+
+    crossing = [(m, source, name) for m, source, name in _private_imports()
+                if area(m) != area(source) or (area(source) == "fastnet" and m != source)]
+    assert crossing == []

@@ -1,3 +1,5 @@
+import dataclasses
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -20,8 +22,9 @@ def _standardized_covariance(X):
 @pytest.mark.parametrize("k", [1, 5, None])
 def test_matches_twin(X, k):
     fast, twin = pca(X, k), ref.pca(X, k)
-    for name, a, b in zip(fast._fields, fast, twin, strict=True):
-        assert_allclose(a, b, rtol=1e-10, atol=1e-12 * np.abs(b).max(), err_msg=name)
+    for field, b in zip(dataclasses.fields(fast), twin, strict=True):
+        assert_allclose(getattr(fast, field.name), b, rtol=1e-10,
+                        atol=1e-12 * np.abs(b).max(), err_msg=field.name)
 
 
 def test_eigenvalues_equal_numpy_eigh(X):
@@ -178,3 +181,12 @@ def test_fit_never_forms_a_standardised_copy(rng):
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 0.25 * X.nbytes, peak  # a chunk buffer and m x m matrices
+
+
+def test_result_is_a_frozen_dataclass(X):
+    result = pca(X, 2)
+    assert [f.name for f in dataclasses.fields(result)] == [
+        "scores", "components", "explained_variance", "explained_variance_ratio", "mean",
+        "scale"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.mean = None

@@ -1,4 +1,4 @@
-"""The seed studies (fastnet.studies) and their twins (fastnet.reference.studies)."""
+"""The studies (fastnet.studies) and their twins (fastnet.reference.studies)."""
 
 import numpy as np
 import pandas as pd

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
@@ -33,8 +34,8 @@ from .._validation import (
     real_float64,
     seed_from_random_state,
 )
+from ..random import SeedLike, spawn_sequences
 from ..random import rng as make_rng
-from ..random import spawn_sequences
 
 __all__ = ["gaussian_mixture", "GaussianMixture", "MixtureResult"]
 
@@ -119,7 +120,7 @@ def _em_pass(X, means, prec_chol, log_weights, log_det, counts, first, second, l
                 for r in range(m):
                     # a responsibility below e^-300 changes no statistic by more than
                     # 1e-280 relative (the 10 eps in N_k dominate); dropping it keeps
-                    # r * x * x out of subnormal numbers, which are 100x slower
+                    # r * x * x out of subnormal numbers, which most CPUs handle slowly
                     gap = log_prob[k, r] - peak[r]
                     resp[k, r] = _exp_nonpositive(gap) if gap > -300.0 else 0.0
                     acc[r] += resp[k, r]
@@ -152,21 +153,31 @@ def _em_pass(X, means, prec_chol, log_weights, log_det, counts, first, second, l
 
 
 # ---------------------------------------------------------------- parameters
-@dataclass
+@dataclass(frozen=True)
 class MixtureResult:
-    """Fitted parameters of :func:`gaussian_mixture` (scikit-learn's meanings)."""
+    """What :func:`gaussian_mixture` returns, for the best start (scikit-learn's
+    meanings of the fitted attributes of the same names, without the underscore).
+
+    ``weights`` (K,), ``means`` (K, d) and ``covariances`` (K, d, d): the fitted
+    parameters (``reg_covar`` included on the diagonals); ``precisions_cholesky``
+    (K, d, d): the factors ``P_k`` with ``precision_k = P_k P_k^T``;
+    ``lower_bound``: the mean log-likelihood of the last E-step; ``lower_bounds``:
+    that value after each iteration; ``n_iter``: the iterations run; ``converged``:
+    whether the change of the lower bound fell below ``tol``.  ``precisions``
+    (K, d, d) is computed from ``precisions_cholesky``.
+    """
 
     weights: np.ndarray
     means: np.ndarray
     covariances: np.ndarray
     precisions_cholesky: np.ndarray
     lower_bound: float
-    lower_bounds: list
+    lower_bounds: list[float]
     n_iter: int
     converged: bool
 
     @property
-    def precisions(self):
+    def precisions(self) -> np.ndarray:
         return np.einsum("kij,klj->kil", self.precisions_cholesky, self.precisions_cholesky)
 
 
@@ -315,9 +326,113 @@ def _check_inits(weights_init, means_init, precisions_init, K, d):
     return weights, means, precisions
 
 
-def gaussian_mixture(X, n_components, *, tol=1e-3, reg_covar=1e-6, max_iter=100, n_init=1,
-                     init_params="random_rows", weights_init=None, means_init=None,
-                     precisions_init=None, seed=None, verbose=False) -> MixtureResult:
+# ---------------------------------------------------------------- EM drivers
+#: The serial EM pass, callable from compiled code.
+_em_pass_serial = _em_pass.serial
+
+
+@jit(reassociate=True)
+def _em_compiled_loop_kernel(X, weights, means, prec_chol, tol, reg_covar, max_iter, counts,
+                             first, second, log_norms, no_resp, bounds):
+    """The body of :func:`_em_compiled_loop`: the iterations of :func:`_em_python_loop`
+    (the same pass, statistics, M-step and stopping rule).  Returns the fitted weights,
+    means, covariances, precision Cholesky factors, lower bound, iterations, whether
+    it converged, and the first component whose covariance failed (-1: none)."""
+    n, d = X.shape
+    K = means.shape[0]
+    covariances = np.empty((K, d, d))
+    log_det = np.empty(K)
+    lower_bound = -np.inf
+    n_iter = 0
+    converged = False
+    while n_iter < max_iter:
+        n_iter += 1
+        previous = lower_bound
+        for k in range(K):
+            total = 0.0
+            for t in range(d):
+                total += math.log(prec_chol[k, t, t])
+            log_det[k] = total
+        _em_pass_serial(X, means, prec_chol, np.log(weights), log_det, counts, first, second,
+                        log_norms, no_resp, False)
+        lower_bound = log_norms.sum() / n
+        weights, means, covariances = _m_step(n, means, counts.sum(axis=0),
+                                              first.sum(axis=0), second.sum(axis=0),
+                                              reg_covar)
+        prec_chol = np.empty_like(covariances)
+        failed = _precision_cholesky_kernel(covariances, prec_chol)
+        if failed >= 0:
+            return (weights, means, covariances, prec_chol, lower_bound, n_iter, converged,
+                    failed)
+        bounds[n_iter - 1] = lower_bound
+        if abs(lower_bound - previous) < tol:
+            converged = True
+            break
+    return weights, means, covariances, prec_chol, lower_bound, n_iter, converged, -1
+
+
+def _em_python_loop(X, weights, means, prec_chol, tol, reg_covar, max_iter, work, verbose):
+    """EM iterations driven from Python, each E-step one (parallel) compiled pass."""
+    n = X.shape[0]
+    lower_bound, bounds, converged, n_iter = -np.inf, [], False, 0
+    while n_iter < max_iter:
+        n_iter += 1
+        previous = lower_bound
+        lower_bound, N, S1, S2 = work.e_step(X, weights, means, prec_chol)
+        weights, means, covariances = _m_step(n, means, N, S1, S2, reg_covar)
+        prec_chol = _precision_cholesky(covariances)
+        bounds.append(lower_bound)
+        if verbose:
+            print(f"gaussian_mixture: iteration {n_iter}  lower bound {lower_bound:.10g}")
+        if abs(lower_bound - previous) < tol:
+            converged = True
+            break
+    return MixtureResult(weights, means, covariances, prec_chol, float(lower_bound), bounds,
+                         n_iter, converged)
+
+
+def _em_compiled_loop(X, weights, means, prec_chol, tol, reg_covar, max_iter, work):
+    """EM iterations as one compiled call (:func:`_em_compiled_loop_kernel`), for work
+    too small for threads: there a Python loop's per-iteration overhead would cost
+    more than the arithmetic."""
+    bounds = np.empty(max_iter)
+    *fitted, lower_bound, n_iter, converged, failed = _em_compiled_loop_kernel(
+        X, np.asarray(weights, dtype=np.float64), np.asarray(means, dtype=np.float64),
+        np.ascontiguousarray(prec_chol, dtype=np.float64), tol, reg_covar, max_iter,
+        work.counts, work.first, work.second, work.log_norms, work.no_resp, bounds)
+    if failed >= 0:
+        _precision_cholesky(fitted[2])  # raises the error naming the component
+    return MixtureResult(*fitted, float(lower_bound), bounds[:n_iter].tolist(), n_iter,
+                         bool(converged))
+
+
+def _fit_one(X, K, init_params, generator, inits, tol, reg_covar, max_iter, work, verbose):
+    """One start: its initial parameters, then EM by the driver that suits the work."""
+    weights_init, means_init, precisions_init = inits
+    if all(v is not None for v in inits):
+        weights, means, covariances = weights_init, means_init, np.linalg.inv(precisions_init)
+    else:
+        weights, means, covariances = _initial_parameters(X, K, init_params, generator,
+                                                          reg_covar)
+        weights = weights if weights_init is None else weights_init
+        means = means if means_init is None else means_init
+    if precisions_init is not None:  # as scikit-learn: the Cholesky factor of the precision
+        prec_chol = np.array([scipy.linalg.cholesky(p, lower=True) for p in precisions_init])
+    else:
+        prec_chol = _precision_cholesky(covariances)
+    if not verbose and X.size * K * X.shape[1] < PARALLEL_MIN_WORK:
+        return _em_compiled_loop(X, weights, means, prec_chol, tol, reg_covar, max_iter, work)
+    return _em_python_loop(X, weights, means, prec_chol, tol, reg_covar, max_iter, work,
+                           verbose)
+
+
+# ---------------------------------------------------------------- gaussian_mixture
+def gaussian_mixture(X: ArrayLike, n_components: int, *, tol: float = 1e-3,
+                     reg_covar: float = 1e-6, max_iter: int = 100, n_init: int = 1,
+                     init_params: str = "random_rows", weights_init: ArrayLike | None = None,
+                     means_init: ArrayLike | None = None,
+                     precisions_init: ArrayLike | None = None, seed: SeedLike = None,
+                     verbose: bool = False) -> MixtureResult:
     """Fit a full-covariance Gaussian mixture by EM; the best of ``n_init`` starts
     (highest ``lower_bound``) is returned.
 
@@ -368,96 +483,7 @@ def gaussian_mixture(X, n_components, *, tol=1e-3, reg_covar=1e-6, max_iter=100,
     return best
 
 
-def _fit_one(X, K, init_params, generator, inits, tol, reg_covar, max_iter, work, verbose):
-    n = X.shape[0]
-    weights_init, means_init, precisions_init = inits
-    if all(v is not None for v in inits):
-        weights, means, covariances = weights_init, means_init, np.linalg.inv(precisions_init)
-    else:
-        weights, means, covariances = _initial_parameters(X, K, init_params, generator,
-                                                          reg_covar)
-        weights = weights if weights_init is None else weights_init
-        means = means if means_init is None else means_init
-    if precisions_init is not None:  # as scikit-learn: the Cholesky factor of the precision
-        prec_chol = np.array([scipy.linalg.cholesky(p, lower=True) for p in precisions_init])
-    else:
-        prec_chol = _precision_cholesky(covariances)
-    if not verbose and X.size * K * X.shape[1] < PARALLEL_MIN_WORK:
-        return _fit_small(X, weights, means, prec_chol, tol, reg_covar, max_iter, work)
-    lower_bound, bounds, converged, n_iter = -np.inf, [], False, 0
-    while n_iter < max_iter:
-        n_iter += 1
-        previous = lower_bound
-        lower_bound, N, S1, S2 = work.e_step(X, weights, means, prec_chol)
-        weights, means, covariances = _m_step(n, means, N, S1, S2, reg_covar)
-        prec_chol = _precision_cholesky(covariances)
-        bounds.append(lower_bound)
-        if verbose:
-            print(f"gaussian_mixture: iteration {n_iter}  lower bound {lower_bound:.10g}")
-        if abs(lower_bound - previous) < tol:
-            converged = True
-            break
-    return MixtureResult(weights, means, covariances, prec_chol, float(lower_bound), bounds,
-                         n_iter, converged)
-
-
-def _fit_small(X, weights, means, prec_chol, tol, reg_covar, max_iter, work):
-    bounds = np.empty(max_iter)
-    *fitted, lower_bound, n_iter, converged, failed = _em_loop(
-        X, np.asarray(weights, dtype=np.float64), np.asarray(means, dtype=np.float64),
-        np.ascontiguousarray(prec_chol, dtype=np.float64), tol, reg_covar, max_iter,
-        work.counts, work.first, work.second, work.log_norms, work.no_resp, bounds)
-    if failed >= 0:
-        _precision_cholesky(fitted[2])  # raises the error naming the component
-    return MixtureResult(*fitted, float(lower_bound), bounds[:n_iter].tolist(), n_iter,
-                         bool(converged))
-
-
-#: The serial EM pass, callable from compiled code.
-_em_pass_serial = _em_pass.serial
-
-
-@jit(reassociate=True)
-def _em_loop(X, weights, means, prec_chol, tol, reg_covar, max_iter, counts, first, second,
-             log_norms, no_resp, bounds):
-    """:func:`_fit_one`'s EM loop as one compiled function, for work too small for
-    threads (the Python loop's ~50 us per iteration dominated 300-point fits): the
-    same pass, statistics, M-step and stopping rule.  Returns the fitted weights,
-    means, covariances, precision Cholesky factors, lower bound, iterations, whether
-    it converged, and the first component whose covariance failed (-1: none)."""
-    n, d = X.shape
-    K = means.shape[0]
-    covariances = np.empty((K, d, d))
-    log_det = np.empty(K)
-    lower_bound = -np.inf
-    n_iter = 0
-    converged = False
-    while n_iter < max_iter:
-        n_iter += 1
-        previous = lower_bound
-        for k in range(K):
-            total = 0.0
-            for t in range(d):
-                total += math.log(prec_chol[k, t, t])
-            log_det[k] = total
-        _em_pass_serial(X, means, prec_chol, np.log(weights), log_det, counts, first, second,
-                        log_norms, no_resp, False)
-        lower_bound = log_norms.sum() / n
-        weights, means, covariances = _m_step(n, means, counts.sum(axis=0),
-                                              first.sum(axis=0), second.sum(axis=0),
-                                              reg_covar)
-        prec_chol = np.empty_like(covariances)
-        failed = _precision_cholesky_kernel(covariances, prec_chol)
-        if failed >= 0:
-            return (weights, means, covariances, prec_chol, lower_bound, n_iter, converged,
-                    failed)
-        bounds[n_iter - 1] = lower_bound
-        if abs(lower_bound - previous) < tol:
-            converged = True
-            break
-    return weights, means, covariances, prec_chol, lower_bound, n_iter, converged, -1
-
-
+# ---------------------------------------------------------------- estimator
 def _log_resp(X, weights, means, prec_chol):
     work = _Workspace(X.shape[0], X.shape[1], means.shape[0])
     log_resp = np.empty((X.shape[0], means.shape[0]))
@@ -465,7 +491,6 @@ def _log_resp(X, weights, means, prec_chol):
     return log_resp, work
 
 
-# ---------------------------------------------------------------- estimator
 class GaussianMixture(DensityMixin, BaseEstimator):
     """Full-covariance Gaussian mixture with scikit-learn's constructor and attributes.
 

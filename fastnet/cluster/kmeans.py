@@ -7,7 +7,11 @@ any number of threads.  Hamerly's bounds (one upper, one lower bound per point) 
 the distances of points that provably keep their centre: the labels are Lloyd's.
 For wide data (``WIDE`` features or more) the products ``X C^T`` come from BLAS
 first and the centre minimising ``||c||^2 - 2 x.c`` is taken (no bounds).
-Python owns the loop, convergence and empty clusters.
+
+Two drivers run the same iterations: :func:`_lloyd_python_loop` owns the loop in
+Python and calls one (parallel) kernel per step; :func:`_lloyd_compiled_loop` runs
+the whole loop in one compiled call (no bounds) for narrow data whose work is too
+small for threads.  Both give the same centres, labels and iteration counts.
 
 Iteration (scikit-learn's Lloyd scheme): labels from the current centres, new centres
 = label means; stop when the labels equal the previous ones, or the total squared
@@ -17,7 +21,8 @@ without strict convergence the labels are recomputed for the final centres.
 Empty clusters: the centre of an empty cluster moves to the point farthest from its
 own centre (largest distance first, one point per empty cluster), and that point
 leaves its former cluster's sum and count; a point that is the last one of its
-cluster is passed over, so relocation never empties another cluster.
+cluster is passed over, so relocation never empties another cluster.  Both drivers
+apply this rule through :func:`_relocate_empty_clusters`.
 
 Twin: :func:`fastnet.reference.cluster.kmeans`.
 """
@@ -25,22 +30,24 @@ Twin: :func:`fastnet.reference.cluster.kmeans`.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._estimator import unchanged_on_error, validate_data
 from .._jit import PARALLEL_MIN_WORK, jit, prange, serial_or_parallel_jit
+from .._stats import column_mean_std
 from .._validation import (
     as_2d_float,
     check_int,
     check_nonnegative_float,
     seed_from_random_state,
 )
-from ..decomposition.scaling import _column_stats
+from ..random import SeedLike, spawn_sequences
 from ..random import rng as make_rng
-from ..random import spawn_sequences
 
 __all__ = ["kmeans", "KMeans", "KMeansResult"]
 
@@ -158,15 +165,104 @@ def _move_bounds(labels, upper, lower, shifts, largest, largest_at, second_large
         lower[i] -= second_largest if labels[i] == largest_at else largest
 
 
-# ---------------------------------------------------------------- Lloyd
+@jit(reassociate=True)
+def _half_gaps(centers):
+    """Half the distance from each centre to its nearest other centre (measured from
+    differences: the ||a||^2 + ||b||^2 - 2 a.b shortcut cancels for close centres)."""
+    k = centers.shape[0]
+    out = np.full(k, np.inf)
+    for a in range(k):
+        for b in range(a + 1, k):
+            dist = 0.0
+            for t in range(centers.shape[1]):
+                diff = centers[a, t] - centers[b, t]
+                dist += diff * diff
+            half = 0.5 * math.sqrt(dist)
+            out[a] = min(out[a], half)
+            out[b] = min(out[b], half)
+    return out
+
+
+@jit
+def _relocate_empty_clusters(X, labels, distances, sums, counts):
+    """The module docstring's rule for empty clusters, applied to the merged ``sums``
+    (k, d) and ``counts`` (k,) of the current labels, in place: each cluster with
+    ``counts == 0``, in index order, takes the farthest point not yet considered (largest
+    ``distances`` first, ties in index order) whose cluster keeps another point; that
+    point's row leaves its former cluster's sum and count.  Needs n >= k."""
+    empty = np.flatnonzero(counts == 0)
+    if empty.size == 0:
+        return
+    farthest = np.argsort(-distances, kind="mergesort")  # stable: ties in index order
+    candidate = 0
+    for e in range(empty.size):
+        cluster = empty[e]
+        while counts[labels[farthest[candidate]]] <= 1:  # n >= k: one is left
+            candidate += 1
+        point = farthest[candidate]
+        candidate += 1
+        old = labels[point]
+        for t in range(X.shape[1]):
+            sums[old, t] -= X[point, t]
+            sums[cluster, t] = X[point, t]
+        counts[old] -= 1
+        counts[cluster] = 1
+
+
+#: The serial variant of :func:`_assign_accumulate`, callable from compiled code.
+_assign_serial = _assign_accumulate.serial
+
+
+@jit(reassociate=True)
+def _lloyd_compiled_loop_kernel(X, centers, max_iter, tol_abs, previous, labels, distances,
+                                sums, counts):
+    """The body of :func:`_lloyd_compiled_loop`: the iterations of
+    :func:`_lloyd_python_loop` without bounds (the same assignment, per-chunk sums
+    merged in chunk order, relocation of empty clusters and stopping rules, so the same
+    centres and labels).  ``centers`` is updated in place; returns the number of
+    iterations (``distances`` holds the final ones)."""
+    d = X.shape[1]
+    k = centers.shape[0]
+    zero = X.dtype.type(0)
+    n_iter = 0
+    while n_iter < max_iter:
+        n_iter += 1
+        _assign_serial(X, centers, zero, labels, distances, sums, counts)
+        total = sums.sum(axis=0)
+        count = counts.sum(axis=0)
+        _relocate_empty_clusters(X, labels, distances, total, count)
+        if np.array_equal(labels, previous):
+            break
+        shift = 0.0
+        for c in range(k):
+            moved = 0.0
+            for t in range(d):
+                new = X.dtype.type(total[c, t] / count[c])
+                diff = new - centers[c, t]
+                moved += diff * diff
+                centers[c, t] = new
+            shift += math.sqrt(moved) ** 2
+        if shift <= tol_abs:
+            break
+        previous[:] = labels
+    _assign_serial(X, centers, zero, labels, distances, sums, counts)
+    return n_iter
+
+
+# ---------------------------------------------------------------- Lloyd drivers
+@dataclass(frozen=True)
 class KMeansResult:
-    """What :func:`kmeans` returns: ``centers`` (k, d), ``labels`` (n,), ``inertia``
-    (sum of squared distances to the assigned centres), ``n_iter`` of the best start."""
+    """What :func:`kmeans` returns, for the best start.
 
-    __slots__ = ("centers", "labels", "inertia", "n_iter")
+    ``centers`` (k, d): the cluster centres, in the dtype of X; ``labels`` (n,): the
+    index of each point's nearest centre (int64); ``inertia``: the sum of squared
+    distances of the points to their centres; ``n_iter``: the iterations of that start.
+    """
 
-    def __init__(self, centers, labels, inertia, n_iter):
-        self.centers, self.labels, self.inertia, self.n_iter = centers, labels, inertia, n_iter
+    centers: np.ndarray
+    labels: np.ndarray
+    inertia: float
+    n_iter: int
 
     def __repr__(self):
         return (f"KMeansResult(k={self.centers.shape[0]}, inertia={self.inertia:.6g}, "
@@ -197,41 +293,15 @@ class _Workspace:
                    self.distances, self.sums, self.counts)
         return self.sums.sum(axis=0), self.counts.sum(axis=0)
 
-
-def _new_centers(X, centers, sums, counts, labels, distances):
-    """Means of the labels; empty clusters take the points farthest from their centres."""
-    empty = np.flatnonzero(counts == 0)
-    if empty.size:
-        farthest = iter(np.argsort(-distances, kind="stable"))
-        for cluster in empty:
-            point = next(p for p in farthest if counts[labels[p]] > 1)
-            old = labels[point]
-            sums[old] -= X[point]
-            counts[old] -= 1
-            sums[cluster] = X[point]
-            counts[cluster] = 1
-    return (sums / counts[:, None]).astype(X.dtype)
+    def result(self, centers, n_iter):
+        """The result for ``centers`` once :attr:`labels` and :attr:`distances` are theirs."""
+        return KMeansResult(centers, self.labels.copy(),
+                            float(self.distances.sum(dtype=np.float64)), n_iter)
 
 
-@jit(reassociate=True)
-def _half_gaps(centers):
-    """Half the distance from each centre to its nearest other centre (measured from
-    differences: the ||a||^2 + ||b||^2 - 2 a.b shortcut cancels for close centres)."""
-    k = centers.shape[0]
-    out = np.full(k, np.inf)
-    for a in range(k):
-        for b in range(a + 1, k):
-            dist = 0.0
-            for t in range(centers.shape[1]):
-                diff = centers[a, t] - centers[b, t]
-                dist += diff * diff
-            half = 0.5 * math.sqrt(dist)
-            out[a] = min(out[a], half)
-            out[b] = min(out[b], half)
-    return out
-
-
-def _lloyd(X, centers, max_iter, tol_abs, work, previous_labels=None):
+def _lloyd_python_loop(X, centers, max_iter, tol_abs, work, previous_labels=None):
+    """Lloyd's iterations driven from Python, each step one (parallel) kernel: Hamerly's
+    bounds for narrow data, BLAS products (:func:`_assign_from_products`) for wide."""
     centers = centers.copy()
     previous = (np.full(X.shape[0], -1, dtype=np.int64) if previous_labels is None
                 else previous_labels.copy())
@@ -248,10 +318,12 @@ def _lloyd(X, centers, max_iter, tol_abs, work, previous_labels=None):
             sums, counts = work.sums.sum(axis=0), work.counts.sum(axis=0)
         else:
             sums, counts = work.assign(X, centers)
-        if bounded and np.any(counts == 0):  # relocation needs every exact distance
-            sums, counts = work.assign(X, centers)
-            upper[:] = np.inf
-        new = _new_centers(X, centers, sums, counts, work.labels, work.distances)
+        if not counts.all():
+            if bounded:  # relocation needs every exact distance
+                sums, counts = work.assign(X, centers)
+                upper[:] = np.inf
+            _relocate_empty_clusters(X, work.labels, work.distances, sums, counts)
+        new = (sums / counts[:, None]).astype(X.dtype)
         if np.array_equal(work.labels, previous):
             break
         moved = np.sqrt(((new - centers) ** 2).sum(axis=1))
@@ -265,68 +337,26 @@ def _lloyd(X, centers, max_iter, tol_abs, work, previous_labels=None):
             break
         previous[:] = work.labels
     work.assign(X, centers)  # exact distances for the inertia (labels do not change)
-    return centers, work.labels.copy(), float(work.distances.sum(dtype=np.float64)), n_iter
+    return work.result(centers, n_iter)
 
 
-#: The serial variant of :func:`_assign_accumulate`, callable from compiled code.
-_assign_serial = _assign_accumulate.serial
-
-
-@jit(reassociate=True)
-def _lloyd_small(X, centers, max_iter, tol_abs, previous, labels, distances, sums, counts):
-    """:func:`_lloyd` as one compiled loop, for work too small for threads (the
-    Python loop's ~100 us per iteration dominated 300-point fits): the same
-    assignment, per-chunk sums merged in chunk order, relocation of empty clusters
-    and stopping rules, so the same centres and labels.  ``centers`` is updated in
-    place; returns the number of iterations (``distances`` holds the final ones)."""
-    n, d = X.shape
-    k = centers.shape[0]
-    zero = X.dtype.type(0)
-    n_iter = 0
-    while n_iter < max_iter:
-        n_iter += 1
-        _assign_serial(X, centers, zero, labels, distances, sums, counts)
-        total = sums.sum(axis=0)
-        count = counts.sum(axis=0)
-        empty = np.flatnonzero(count == 0)
-        if empty.size:
-            farthest = np.argsort(-distances, kind="mergesort")
-            candidate = 0
-            for e in range(empty.size):
-                cluster = empty[e]
-                while count[labels[farthest[candidate]]] <= 1:  # n >= k: one is left
-                    candidate += 1
-                point = farthest[candidate]
-                candidate += 1
-                old = labels[point]
-                for t in range(d):
-                    total[old, t] -= X[point, t]
-                    total[cluster, t] = X[point, t]
-                count[old] -= 1
-                count[cluster] = 1
-        if np.array_equal(labels, previous):
-            break
-        shift = 0.0
-        for c in range(k):
-            moved = 0.0
-            for t in range(d):
-                new = X.dtype.type(total[c, t] / count[c])
-                diff = new - centers[c, t]
-                moved += diff * diff
-                centers[c, t] = new
-            shift += math.sqrt(moved) ** 2
-        if shift <= tol_abs:
-            break
-        previous[:] = labels
-    _assign_serial(X, centers, zero, labels, distances, sums, counts)
-    return n_iter
+def _lloyd_compiled_loop(X, centers, max_iter, tol_abs, work, previous_labels=None):
+    """Lloyd's iterations as one compiled call (:func:`_lloyd_compiled_loop_kernel`),
+    for narrow data whose work is too small for threads: there a Python loop's
+    per-iteration overhead would cost more than the arithmetic."""
+    centers = np.array(centers, dtype=X.dtype)  # updated in place by the kernel
+    previous = (np.full(X.shape[0], -1, dtype=np.int64) if previous_labels is None
+                else previous_labels.astype(np.int64))
+    n_iter = _lloyd_compiled_loop_kernel(X, centers, max_iter, tol_abs, previous, work.labels,
+                                         work.distances, work.sums, work.counts)
+    return work.result(centers, n_iter)
 
 
 # ---------------------------------------------------------------- inits
 @jit
 def _add_rows_by_label(X, labels, sums):
-    """``sums[labels[i]] += X[i]`` in row order (as ``np.add.at``, which took 0.33 s
-    per start on 1,000 x 20,000 here; this one pass takes 0.03 s)."""
+    """``sums[labels[i]] += X[i]`` in row order, in one compiled pass (``np.add.at``,
+    which does the same, is far slower on wide data)."""
     for i in range(X.shape[0]):
         row = sums[labels[i]]
         for j in range(X.shape[1]):
@@ -342,20 +372,6 @@ def random_partition_init(X, k, generator):
     _add_rows_by_label(X, labels, sums)
     centers = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], 0.0)
     return centers.astype(X.dtype), labels.astype(np.int64)
-
-
-def kmeans_plusplus_init(X, k, generator):
-    """Greedy k-means++ (2 + log k candidate centres per step, the best kept).
-
-    The first centre is ``X[generator.integers(n)]``; step c draws its candidates
-    from ``generator.random(n_trials)`` (all steps' draws are taken in one call, the
-    same numbers), with probability proportional to the squared distance to the
-    nearest centre so far (uniformly when every point already is a centre)."""
-    n = X.shape[0]
-    n_trials = 2 + int(np.log(k))
-    first = generator.integers(n)
-    uniforms = generator.random((k - 1, n_trials))
-    return _kmeans_plusplus(X, k, first, uniforms)
 
 
 @jit(reassociate=True)
@@ -393,6 +409,21 @@ def _kmeans_plusplus(X, k, first, uniforms):
     return centers
 
 
+def kmeans_plusplus_init(X, k, generator):
+    """Greedy k-means++ (2 + log k candidate centres per step, the best kept).
+
+    The first centre is ``X[generator.integers(n)]``; step c draws its candidates
+    from ``generator.random(n_trials)`` (all steps' draws are taken in one call, the
+    same numbers), with probability proportional to the squared distance to the
+    nearest centre so far (uniformly when every point already is a centre)."""
+    n = X.shape[0]
+    n_trials = 2 + int(np.log(k))
+    first = generator.integers(n)
+    uniforms = generator.random((k - 1, n_trials))
+    return _kmeans_plusplus(X, k, first, uniforms)
+
+
+# ---------------------------------------------------------------- kmeans
 def _check_init(init, k, d, dtype):
     if isinstance(init, str):
         if init not in ("random-partition", "k-means++"):
@@ -406,7 +437,9 @@ def _check_init(init, k, d, dtype):
     return centers
 
 
-def kmeans(X, n_clusters, init="k-means++", n_init=1, max_iter=300, tol=1e-4, seed=None):
+def kmeans(X: ArrayLike, n_clusters: int, init: str | ArrayLike = "k-means++",
+           n_init: int = 1, max_iter: int = 300, tol: float = 1e-4,
+           seed: SeedLike = None) -> KMeansResult:
     """Lloyd's k-means, best of ``n_init`` starts (lowest inertia).
 
     Parameters
@@ -446,8 +479,10 @@ def kmeans(X, n_clusters, init="k-means++", n_init=1, max_iter=300, tol=1e-4, se
     tol = check_nonnegative_float(tol, "tol")
     init = _check_init(init, k, d, X.dtype)
     # column variances in compiled passes: np.var would allocate a temporary the size of X
-    tol_abs = tol * float(np.mean(_column_stats(X)[1] ** 2)) if tol else 0.0
+    tol_abs = tol * float(np.mean(column_mean_std(X)[1] ** 2)) if tol else 0.0
     work = _Workspace(n, d, k, X.dtype)
+    compiled = work.products is None and X.size * k < PARALLEL_MIN_WORK
+    lloyd = _lloyd_compiled_loop if compiled else _lloyd_python_loop
     best = None
     for start_seed in spawn_sequences(seed, n_init):
         generator = make_rng(start_seed)
@@ -458,23 +493,10 @@ def kmeans(X, n_clusters, init="k-means++", n_init=1, max_iter=300, tol=1e-4, se
             centers, previous = random_partition_init(X, k, generator)
         else:
             centers = kmeans_plusplus_init(X, k, generator)
-        if work.products is None and X.size * k < PARALLEL_MIN_WORK:
-            result = _small_lloyd(X, centers, max_iter, tol_abs, work, previous)
-        else:
-            result = KMeansResult(*_lloyd(X, centers, max_iter, tol_abs, work, previous))
+        result = lloyd(X, centers, max_iter, tol_abs, work, previous)
         if best is None or result.inertia < best.inertia:
             best = result
     return best
-
-
-def _small_lloyd(X, centers, max_iter, tol_abs, work, previous):
-    centers = np.array(centers, dtype=X.dtype)  # updated in place by the kernel
-    previous = (np.full(X.shape[0], -1, dtype=np.int64) if previous is None
-                else previous.astype(np.int64))
-    n_iter = _lloyd_small(X, centers, max_iter, tol_abs, previous, work.labels,
-                          work.distances, work.sums, work.counts)
-    return KMeansResult(centers, work.labels.copy(),
-                        float(work.distances.sum(dtype=np.float64)), n_iter)
 
 
 # ---------------------------------------------------------------- estimator

@@ -10,6 +10,7 @@ fixed chunks with per-chunk tables merged in a fixed order.  Twins:
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._jit import parallel_jit, prange, serial_or_parallel_jit
 from .._validation import as_2d_float, check_fits_in_memory
@@ -114,7 +115,7 @@ def _cell_counts(a, n_a, b, n_b):
     return cells, np.bincount(a, minlength=n_a), np.bincount(b, minlength=n_b), None
 
 
-def contingency_matrix(labels_true, labels_pred):
+def contingency_matrix(labels_true: ArrayLike, labels_pred: ArrayLike) -> np.ndarray:
     """Dense table ``C[i, j]`` = number of points of class i in cluster j (classes and
     clusters in sorted order of their values)."""
     a, classes, b, clusters = _encode_pair(labels_true, labels_pred)
@@ -128,7 +129,7 @@ def contingency_matrix(labels_true, labels_pred):
 
 
 # ---------------------------------------------------------------- label metrics
-def adjusted_rand_score(labels_true, labels_pred):
+def adjusted_rand_score(labels_true: ArrayLike, labels_pred: ArrayLike) -> float:
     """Adjusted Rand index of two labelings (1 for identical partitions).
 
     >>> from fastnet.cluster import adjusted_rand_score
@@ -152,7 +153,7 @@ def adjusted_rand_score(labels_true, labels_pred):
     return numerator / denominator
 
 
-def homogeneity_score(labels_true, labels_pred):
+def homogeneity_score(labels_true: ArrayLike, labels_pred: ArrayLike) -> float:
     """``1 - H(C|K) / H(C)``: 1 when every cluster holds a single class.
 
     >>> from fastnet.cluster import homogeneity_score
@@ -175,7 +176,7 @@ def homogeneity_score(labels_true, labels_pred):
     return 1.0 - h_ck / h_c
 
 
-def majority_cluster_map(labels_true, labels_pred):
+def majority_cluster_map(labels_true: ArrayLike, labels_pred: ArrayLike) -> dict:
     """``{class: the cluster holding most of its points}`` (ties: the smallest cluster
     value), the seeds' label -> cluster map by majority vote.
 
@@ -218,7 +219,7 @@ def _cluster_geometry(X, labels):
     return X, codes, k, counts, centers, float(partial.sum())
 
 
-def calinski_harabasz_score(X, labels):
+def calinski_harabasz_score(X: ArrayLike, labels: ArrayLike) -> float:
     """``CH_k = (BCSM / (k - 1)) * ((n - k) / WCSM)`` with cluster means as centroids
     (1.0 when WCSM is exactly 0, as scikit-learn).  Clusters of repeated points whose
     mean ``sum / count`` does not round back to the point give WCSM and BCSM of rounding
@@ -240,7 +241,7 @@ def calinski_harabasz_score(X, labels):
     return 1.0 if wcsm == 0.0 else bcsm * (n - k) / (wcsm * (k - 1))
 
 
-def within_cluster_distance(X, labels, method="exact"):
+def within_cluster_distance(X: ArrayLike, labels: ArrayLike, method: str = "exact") -> float:
     """``1/2 * sum_c (1/|c|) * sum_{i<j in c} ||x_i - x_j||^2``.
 
     ``method='exact'`` uses ``sum_{i<j} ||x_i - x_j||^2 = |c| sum_i ||x_i - mu_c||^2``
@@ -264,7 +265,8 @@ def within_cluster_distance(X, labels, method="exact"):
     return 0.5 * float((out / sizes).sum())
 
 
-def class_log_likelihood(X, labels, mixture):
+def class_log_likelihood(X: ArrayLike, labels: ArrayLike,
+                         mixture: object) -> tuple[np.ndarray, np.ndarray]:
     """Mean log-likelihood of each class's points under each mixture component:
     ``L[i, j] = mean over x in class i of log(pi_j N(x | mu_j, Sigma_j))``.
 

@@ -21,6 +21,7 @@ import sys
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -35,13 +36,14 @@ from .._validation import (
     check_nonnegative_float,
     seed_from_random_state,
 )
+from ..random import SeedLike
 from ..random import rng as make_rng
 
 __all__ = ["nmf", "NMF", "NMFResult", "random_init"]
 
 
 # ---------------------------------------------------------------- kernels
-@parallel_jit(reassociate=True)  # lets the two row sums vectorise (float32: 1.7x)
+@parallel_jit(reassociate=True)  # lets the two row sums vectorise
 def _multiplicative_update(F, numer, denom, eps, row_sq_change, row_inner):
     """F <- F * numer / (denom + eps) in place; per row: sum((F_new - F_old)^2) and
     sum(F_new * numer) (the <W, X H^T> term of the cost, when F is W)."""
@@ -81,9 +83,12 @@ def _scan(X, row_squares):
 class NMFResult:
     """What :func:`nmf` returns.
 
-    ``cost_history[i]`` is the mean squared residual after iteration ``i + 1``;
-    ``delta_H[i]`` and ``delta_W[i]`` are the Frobenius norms of that iteration's
-    changes ``||H_new - H_old||`` and ``||W_new - W_old||``.
+    ``W`` (n, k) and ``H`` (k, m) are the factors, in the dtype of X; ``n_iter`` is
+    the number of iterations run.  ``cost_history[i]`` is the mean squared residual
+    after iteration ``i + 1``; ``delta_H[i]`` and ``delta_W[i]`` are the Frobenius
+    norms of that iteration's changes ``||H_new - H_old||`` and ``||W_new - W_old||``
+    (``delta_H`` is 0 where H was held fixed).  ``cost`` is the last cost (NaN
+    before any iteration).
     """
 
     W: np.ndarray
@@ -98,7 +103,9 @@ class NMFResult:
         return float(self.cost_history[-1]) if self.n_iter else float("nan")
 
 
-def random_init(n_samples, n_features, n_components, seed=None, dtype=np.float64):
+def random_init(n_samples: int, n_features: int, n_components: int,
+                seed: SeedLike | np.random.Generator = None,
+                dtype: DTypeLike = np.float64) -> tuple[np.ndarray, np.ndarray]:
     """The seeded random start: ``H = rand(k, m)`` is drawn first, then ``W = rand(n, k)``
     (uniform on [0, 1) from ``numpy.random.default_rng(seed)``), cast to ``dtype``."""
     n_samples = check_int(n_samples, "n_samples", minimum=1)
@@ -164,8 +171,10 @@ def _validate(X, n_components, W_init, H_init):
     return X, n, m, k, row_squares
 
 
-def nmf(X, n_components, max_iter=500, pseudo_count=1e-3, tol=0.0, seed=None,
-        W_init=None, H_init=None, progress=False) -> NMFResult:
+def nmf(X: ArrayLike, n_components: int, max_iter: int = 500, pseudo_count: float = 1e-3,
+        tol: float = 0.0, seed: SeedLike | np.random.Generator = None,
+        W_init: ArrayLike | None = None, H_init: ArrayLike | None = None,
+        progress: bool | int = False) -> NMFResult:
     """Factor a non-negative ``X`` into ``W @ H`` by Lee-Seung multiplicative updates.
 
     Parameters
@@ -178,7 +187,7 @@ def nmf(X, n_components, max_iter=500, pseudo_count=1e-3, tol=0.0, seed=None,
     tol : float >= 0
         Stop early once an iteration lowers the cost by less than ``tol * cost``;
         0 (the default) always runs ``max_iter`` iterations.
-    seed : int, SeedSequence or None
+    seed : int, SeedSequence, numpy Generator or None
         For the random start (see :func:`random_init`); ignored with W_init/H_init.
     W_init, H_init : array_like, optional
         A custom start (both or neither); they are copied, never modified.
@@ -228,7 +237,7 @@ def _solve(X, W, H, max_iter, eps, tol, every, update_H, row_squares):
     norm_X2 = row_squares.sum()
     costs, delta_H, delta_W = np.empty(max_iter), np.zeros(max_iter), np.empty(max_iter)
 
-    np.matmul(W.T, W, out=WtW)  # measured: faster here than BLAS syrk for n x 100
+    np.matmul(W.T, W, out=WtW)  # rather than BLAS syrk: the faster one for tall n x k factors
     if not update_H:  # H fixed: X H^T and H H^T never change
         np.matmul(X, H.T, out=XHt)
         np.matmul(H, H.T, out=HHt)

@@ -12,35 +12,48 @@ Twin: :func:`fastnet.reference.decomposition.pca`.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
+from numpy.typing import ArrayLike
 from scipy.linalg.blas import dsyrk
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._estimator import unchanged_on_error, validate_data
+from .._stats import column_means
 from .._validation import (
     as_2d_float,
     check_bool,
     check_int,
     real_float64,
 )
-from .scaling import _column_means, affine_rows, effective_scale, inverse_affine_rows
+from .scaling import affine_rows, effective_scale, inverse_affine_rows
 
 __all__ = ["pca", "PCA", "PCAResult", "denoise"]
 
 CHUNK_ROWS = 2048  # rows standardised at a time: O(CHUNK_ROWS * m) extra memory
 
 
-class PCAResult(NamedTuple):
-    scores: np.ndarray  # (n, k): Z V
-    components: np.ndarray  # (k, m): rows are the eigenvectors V^T
-    explained_variance: np.ndarray  # (k,): the top-k eigenvalues, decreasing
-    explained_variance_ratio: np.ndarray  # (k,): eigenvalues / trace of the covariance
-    mean: np.ndarray  # (m,)
-    scale: np.ndarray  # (m,): std, 1 for zero-variance columns
+@dataclass(frozen=True)
+class PCAResult:
+    """What :func:`pca` returns (Z is the standardised, or only centred, data).
+
+    ``scores`` (n, k): ``Z V``, in the dtype of X; ``components`` (k, m): the
+    eigenvectors ``V^T`` as rows, in the dtype of X; ``explained_variance`` (k,): the
+    top-k eigenvalues of ``Z^T Z / (n - 1)``, decreasing; ``explained_variance_ratio``
+    (k,): those eigenvalues over the trace of the covariance; ``mean`` (m,): the
+    column means; ``scale`` (m,): the column stds (1 for zero-variance columns, and
+    every column when ``standardize=False``).
+    """
+
+    scores: np.ndarray
+    components: np.ndarray
+    explained_variance: np.ndarray
+    explained_variance_ratio: np.ndarray
+    mean: np.ndarray
+    scale: np.ndarray
 
 
 def _row_chunks(n):
@@ -52,7 +65,7 @@ def _centered_cross_product(X, mean):
     """``(X - mean)^T (X - mean)`` in float64, accumulated in place over row chunks with
     BLAS syrk (upper triangle, half the flops of a general product).  float32 data is
     centred into a float64 chunk too: a float32 cross-product loses the small
-    eigenvalues (measured: trailing components off by 0.3 against the float64 twin)."""
+    eigenvalues, so the trailing components would drift from the float64 twin."""
     n, m = X.shape
     buffer = np.empty((min(n, CHUNK_ROWS), m))
     total = np.zeros((m, m), order="F")
@@ -97,7 +110,7 @@ def _fit(X, n_components, standardize, validated=False):
     n, m = X.shape
     k = m if n_components is None else check_int(n_components, "n_components", minimum=1,
                                                     maximum=min(n, m))
-    mean = _column_means(X)
+    mean = column_means(X)
     # standardising is a diagonal congruence of the centred cross-product S (only its
     # upper triangle is filled): cov(Z) = D^-1 S D^-1 / (n - 1), with the population
     # std sqrt(diag(S) / n)
@@ -110,7 +123,7 @@ def _fit(X, n_components, standardize, validated=False):
     return X, mean, scale, values, components, ratio
 
 
-def pca(X, n_components=None, standardize=True) -> PCAResult:
+def pca(X: ArrayLike, n_components: int | None = None, standardize: bool = True) -> PCAResult:
     """Top-``n_components`` principal components of the standardised columns of ``X``.
 
     Parameters
@@ -217,7 +230,7 @@ class PCA(TransformerMixin, BaseEstimator):
                                       self.mean_.astype(out.dtype), out)
         return out
 
-    def n_components_for(self, ratio):
+    def n_components_for(self, ratio: float) -> int:
         """Smallest m whose first m components explain at least ``ratio`` of the variance."""
         check_is_fitted(self, "components_")
         if isinstance(ratio, bool) or not isinstance(ratio, int | float | np.floating):
@@ -234,7 +247,8 @@ class PCA(TransformerMixin, BaseEstimator):
         return int(reached[0]) + 1
 
 
-def denoise(X, basis, *, center=None, scale=None):
+def denoise(X: ArrayLike, basis: PCA | BaseEstimator | ArrayLike, *,
+            center: ArrayLike | None = None, scale: ArrayLike | None = None) -> np.ndarray:
     """Project the rows of ``X`` onto the span of a basis, in normalised coordinates.
 
     ``Z = (X - c) / s``, then the least-squares projection ``Z B^T (B B^T)^+ B`` onto

@@ -5,42 +5,25 @@ and (population) standard deviation; a zero-variance column is left unscaled (it
 std counts as 1; "zero" means within rounding: ``std <= 10 eps |mean|``).
 ``minmax_normalize(X, X_train)`` is ``(X - min) / (max - min)`` with the global
 minimum and maximum of the training matrix (a constant matrix uses range 1).
-Each ``un...`` function is the exact inverse.  Column statistics come from one
-compiled pass per moment, over fixed row chunks merged in a fixed order, so they
-do not depend on the number of threads.  Twins: :mod:`fastnet.reference.decomposition`.
+Each ``un...`` function is the exact inverse.  Column statistics come from
+:mod:`fastnet._stats` (fixed row chunks merged in a fixed order, so they do not
+depend on the number of threads).  Twins: :mod:`fastnet.reference.decomposition`.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .._jit import prange, serial_or_parallel_jit
+from .._stats import column_mean_std
 from .._validation import as_2d_float
 
 __all__ = ["standardize", "unstandardize", "minmax_normalize", "minmax_unnormalize",
            "column_stats", "minmax_range"]
 
-ROW_CHUNK = 512  # rows per partial sum; fixed, so sums are the same for any thread count
-
 
 # ---------------------------------------------------------------- kernels
-@serial_or_parallel_jit
-def _column_partial_moments(X, center, squared, partial):
-    """partial[c, j] = sum over the rows of chunk c of (X[i, j] - center[j]), or of its
-    square when ``squared``.  Called as ``_column_partial_moments(X.size)(...)``: small
-    inputs run serially (see :class:`fastnet._jit.SerialOrParallel`)."""
-    n_chunks = partial.shape[0]
-    for c in prange(n_chunks):
-        start = c * ROW_CHUNK
-        stop = min(X.shape[0], start + ROW_CHUNK)
-        for j in range(X.shape[1]):
-            partial[c, j] = 0.0
-        for i in range(start, stop):
-            for j in range(X.shape[1]):
-                d = X[i, j] - center[j]
-                partial[c, j] += d * d if squared else d
-
-
 @serial_or_parallel_jit
 def affine_rows(X, start, shift, inv_scale, out):
     """out[i] = (X[start + i] - shift) * inv_scale for the rows of ``out``."""
@@ -58,45 +41,26 @@ def inverse_affine_rows(Y, scale, shift, out):
 
 
 # ---------------------------------------------------------------- statistics
-def _n_chunks(n):
-    return (n + ROW_CHUNK - 1) // ROW_CHUNK
-
-
-def _column_means(X):
-    """Column means in float64 (one compiled pass over fixed row chunks) of an already
-    validated matrix (see :func:`column_stats` for the checked version)."""
-    partial = np.empty((_n_chunks(X.shape[0]), X.shape[1]))
-    _column_partial_moments(X.size)(X, np.zeros(X.shape[1], dtype=X.dtype), False, partial)
-    return partial.sum(axis=0) / X.shape[0]
-
-
-def column_stats(X):
+def column_stats(X: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Column means and population standard deviations (two compiled passes).
 
     Returns float64 arrays whatever the dtype of ``X``.
+
+    >>> import numpy as np
+    >>> from fastnet.decomposition import column_stats
+    >>> column_stats(np.array([[1.0, 5.0], [3.0, 5.0]]))
+    (array([2., 5.]), array([1., 0.]))
     """
-    return _column_stats(as_2d_float(X, "X"))
+    return column_mean_std(as_2d_float(X, "X"))
 
 
-def _column_stats(X):
-    """:func:`column_stats` of an already validated matrix."""
-    n, m = X.shape
-    mean = _column_means(X)
-    partial = np.empty((_n_chunks(n), m))
-    _column_partial_moments(X.size)(X, mean.astype(X.dtype), True, partial)
-    # the mean in X's dtype is the one subtracted; correct for its rounding (float32)
-    shift = mean.astype(X.dtype).astype(np.float64) - mean
-    std = np.sqrt(np.maximum(partial.sum(axis=0) / n - shift * shift, 0.0))
-    return mean, std
-
-
-def effective_scale(mean, std):
+def effective_scale(mean: np.ndarray, std: np.ndarray) -> np.ndarray:
     """std with zero-variance columns (std within rounding of 0) replaced by 1."""
     eps = np.finfo(np.float64).eps
     return np.where(std <= 10 * eps * np.abs(mean), 1.0, std)
 
 
-def minmax_range(X_train):
+def minmax_range(X_train: ArrayLike) -> tuple[float, float]:
     """``(min, max - min)`` of the whole training matrix; a constant matrix gives range 1."""
     X_train = as_2d_float(X_train, "X_train")
     low, high = float(X_train.min()), float(X_train.max())
@@ -113,13 +77,13 @@ def _apply(X, shift, inv_scale):
 def _training_stats(X, X_train):
     if X_train is not None:
         X_train = as_2d_float(X_train, "X_train")  # checked under its own name
-    mean, std = _column_stats(X if X_train is None else X_train)
+    mean, std = column_mean_std(X if X_train is None else X_train)
     if X_train is not None and mean.shape[0] != X.shape[1]:
         raise ValueError(f"X has {X.shape[1]} columns but X_train has {mean.shape[0]}")
     return mean, effective_scale(mean, std)
 
 
-def standardize(X, X_train=None):
+def standardize(X: ArrayLike, X_train: ArrayLike | None = None) -> np.ndarray:
     """``(X - mean) / std`` with the columns' mean and std of ``X_train`` (default ``X``).
 
     >>> import numpy as np
@@ -133,7 +97,7 @@ def standardize(X, X_train=None):
     return _apply(X, mean, 1.0 / scale)
 
 
-def unstandardize(X, X_train):
+def unstandardize(X: ArrayLike, X_train: ArrayLike) -> np.ndarray:
     """Inverse of :func:`standardize`: ``X * std + mean`` with ``X_train``'s statistics."""
     X = as_2d_float(X, "X")
     mean, scale = _training_stats(X, X_train)
@@ -142,7 +106,7 @@ def unstandardize(X, X_train):
     return out
 
 
-def minmax_normalize(X, X_train=None):
+def minmax_normalize(X: ArrayLike, X_train: ArrayLike | None = None) -> np.ndarray:
     """``(X - min) / (max - min)`` with the global min and max of ``X_train`` (default ``X``).
 
     >>> import numpy as np
@@ -157,7 +121,7 @@ def minmax_normalize(X, X_train=None):
     return _apply(X, np.full(m, low), np.full(m, 1.0 / width))
 
 
-def minmax_unnormalize(X, X_train):
+def minmax_unnormalize(X: ArrayLike, X_train: ArrayLike) -> np.ndarray:
     """Inverse of :func:`minmax_normalize`: ``X * (max - min) + min`` of ``X_train``."""
     X = as_2d_float(X, "X")
     low, width = minmax_range(X_train)

@@ -13,8 +13,7 @@ into the next segment and row, so no draw is wasted on segment ends.  Dense segm
 Rows are cut into chunks of :data:`CHUNK_ROWS` (fewer rows when n is small, fixed by n
 alone); chunk ``c`` seeds a xoshiro256+ generator (:func:`fastnet.random.xoshiro_random`)
 with ``spawn_seeds(seed, n_chunks)[c]``, so the graph is the same for any number of
-threads.  Undirected graphs sample the
-upper triangle and mirror it.
+threads.  Undirected graphs sample the upper triangle and mirror it.
 
 Twin: :func:`fastnet.reference.graph.sbm` (graspologic's dense per-block-pair sampler).
 """
@@ -23,16 +22,30 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
-import warnings
+from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse
+from numpy.typing import ArrayLike
 
 from .._jit import jit, parallel_jit, prange
-from .._validation import check_bool, check_fits_in_memory, real_float64
-from ..random import as_seed_sequence, spawn_seeds, spawn_sequences, xoshiro_random, xoshiro_seed
+from .._validation import check_bool, check_fits_in_memory
+from ..random import (
+    SeedLike,
+    as_seed_sequence,
+    spawn_seeds,
+    spawn_sequences,
+    xoshiro_random,
+    xoshiro_seed,
+)
 from ._adjacency import mirror_upper
+from .sbm_weights import (
+    check_block_matrix,
+    degree_corrected,
+    edge_weights,
+    node_blocks,
+    weight_spec,
+)
 
 __all__ = ["sbm", "feedforward_block_probs", "block_labels"]
 
@@ -40,7 +53,6 @@ CHUNK_ROWS = 1024  # at most this many rows per independently seeded chunk
 MIN_CHUNKS = 32  # smaller graphs get shorter chunks, so that threads share the rows evenly
 MIN_CHUNK_ROWS = 64
 BERNOULLI_MIN_P = 0.2  # at or above this, one uniform per pair beats geometric skips
-DENSE_MEMORY_FRACTION = 0.5  # refuse dense output larger than this share of RAM
 # each chunk's slot holds its expected edge count + SLOT_SIGMAS standard deviations +
 # SLOT_PAD; a chunk that draws more (odds ~1e-15) makes the sampler rerun with room
 SLOT_SIGMAS, SLOT_PAD = 8.0, 64.0
@@ -157,31 +169,6 @@ def _compact(indices, starts, chunk_counts):
     return nnz
 
 
-@jit
-def _block_pair_counts(indptr, indices, block_of, counts):
-    for r in range(indptr.shape[0] - 1):
-        for e in range(indptr[r], indptr[r + 1]):
-            counts[block_of[r], block_of[indices[e]]] += 1
-
-
-@parallel_jit
-def _block_pair_values(indptr, indices, block_of, values, data):
-    for r in prange(indptr.shape[0] - 1):
-        for e in range(indptr[r], indptr[r + 1]):
-            data[e] = values[block_of[r], block_of[indices[e]]]
-
-
-@jit
-def _scatter_pair_draws(indptr, indices, block_of, offsets, draws, data):
-    """Edge e of block pair (i, j) takes the next of that pair's draws (row-major order)."""
-    cursor = offsets.copy()
-    for r in range(indptr.shape[0] - 1):
-        for e in range(indptr[r], indptr[r + 1]):
-            i, j = block_of[r], block_of[indices[e]]
-            data[e] = draws[cursor[i, j]]
-            cursor[i, j] += 1
-
-
 @parallel_jit
 def _scatter_dense(indptr, indices, data, symmetric, A):
     for r in prange(indptr.shape[0] - 1):
@@ -214,88 +201,12 @@ def _check_sizes(n, name="n"):
     return sizes.astype(np.int64)
 
 
-def _check_block_matrix(value, n_blocks, name, directed):
-    arr = real_float64(value, name, f"a {n_blocks}x{n_blocks} array of real numbers")
-    if arr.shape != (n_blocks, n_blocks):
-        raise ValueError(f"{name} must have shape len(n) x len(n) = ({n_blocks}, {n_blocks}); "
-                         f"got {arr.shape}")
-    if not np.isfinite(arr).all():
-        raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
-    if not directed and not np.array_equal(arr, arr.T):
-        raise ValueError(f"{name} must be symmetric when directed=False (an undirected "
-                         "graph has one value per unordered block pair); pass directed=True")
-    return np.ascontiguousarray(arr)
-
-
 def _check_probabilities(p, n_blocks, directed):
-    arr = _check_block_matrix(p, n_blocks, "p", directed)
+    arr = check_block_matrix(p, n_blocks, "p", directed)
     if ((arr < 0) | (arr > 1)).any():
         raise ValueError(f"p must hold probabilities in [0, 1]; got values from {arr.min()} "
                          f"to {arr.max()}")
     return arr
-
-
-def _weight_spec(wt, wtargs, n_blocks, directed):
-    """None for a single number, else a KxK object array of (number | callable, kwargs)."""
-    if isinstance(wt, numbers.Real) and not isinstance(wt, bool):
-        if not np.isfinite(wt):
-            raise ValueError(f"wt must be finite; got {wt}")
-        return float(wt), None
-    if callable(wt):
-        if wtargs is not None and not isinstance(wtargs, dict):
-            raise TypeError(f"wtargs must be a dict of keyword arguments for wt; "
-                            f"got {type(wtargs).__name__}")
-        funcs = np.empty((n_blocks, n_blocks), dtype=object)
-        args = np.empty((n_blocks, n_blocks), dtype=object)
-        for i in range(n_blocks):
-            for j in range(n_blocks):
-                funcs[i, j], args[i, j] = wt, wtargs or {}
-        return None, (funcs, args)
-    funcs = np.array(wt, dtype=object)
-    if funcs.shape != (n_blocks, n_blocks):
-        raise ValueError(f"wt must be a number, a function or a len(n) x len(n) = "
-                         f"({n_blocks}, {n_blocks}) array of them; got shape {funcs.shape}")
-    if all(isinstance(f, numbers.Real) and not isinstance(f, bool) for f in funcs.flat):
-        return _check_block_matrix(funcs.astype(np.float64), n_blocks, "wt", directed), None
-    for f in funcs.flat:
-        if not (callable(f) or (isinstance(f, numbers.Real) and np.isfinite(f))):
-            raise TypeError(f"wt entries must be finite numbers or functions; got {f!r}")
-    if wtargs is None:
-        args = np.empty((n_blocks, n_blocks), dtype=object)
-        for idx in np.ndindex(n_blocks, n_blocks):
-            args[idx] = {}
-    else:
-        args = np.array(wtargs, dtype=object)
-        if args.shape != (n_blocks, n_blocks):
-            raise ValueError(f"wtargs must be a len(n) x len(n) = ({n_blocks}, {n_blocks}) "
-                             f"array of dicts when wt is an array; got shape {args.shape}")
-    if not directed and any(funcs[i, j] is not funcs[j, i] or args[i, j] != args[j, i]
-                            for i in range(n_blocks) for j in range(n_blocks)):
-        raise ValueError("wt and wtargs must be symmetric when directed=False; "
-                         "pass directed=True")
-    return None, (funcs, args)
-
-
-def _seeded(func, random_state):
-    """``np.random.<name>`` (the global legacy generator) becomes the same method of a
-    seeded ``RandomState``, so graspologic-style calls are reproducible; any other
-    callable is used as given."""
-    if getattr(func, "__self__", None) is np.random.mtrand._rand:
-        return getattr(random_state, func.__name__)
-    return func
-
-
-def _check_dense_fits(n_nodes):
-    need = 8 * n_nodes * n_nodes
-    try:
-        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):  # pragma: no cover - non-POSIX
-        ram = 16 * 2**30
-    if need > DENSE_MEMORY_FRACTION * ram:
-        raise ValueError(f"n: a dense {n_nodes} x {n_nodes} float64 adjacency matrix needs "
-                         f"{need / 2**30:.1f} GiB, more than {DENSE_MEMORY_FRACTION:.0%} of "
-                         f"this machine's {ram / 2**30:.1f} GiB; pass sparse=True for a "
-                         "scipy.sparse.csr_array (memory O(edges))")
 
 
 # ---------------------------------------------------------------- sampling
@@ -359,123 +270,12 @@ def _sample_structure(bounds, p, directed, loops, seed):
     return indptr, indices
 
 
-def _edge_weights(indptr, indices, bounds, constant, spec, generator):
-    if spec is None:
-        if np.ndim(constant) == 0:
-            return np.full(indices.size, constant)
-        data = np.empty(indices.size)
-        _block_pair_values(indptr, indices, _block_of(bounds), constant, data)
-        return data
-    funcs, args = spec
-    n_blocks = bounds.size - 1
-    block_of = _block_of(bounds)
-    counts = np.zeros((n_blocks, n_blocks), dtype=np.int64)
-    _block_pair_counts(indptr, indices, block_of, counts)
-    random_state = np.random.RandomState(generator.integers(2**32))
-    draws = []
-    for i, j in np.ndindex(n_blocks, n_blocks):
-        m = int(counts[i, j])
-        if callable(funcs[i, j]):
-            values = _seeded(funcs[i, j], random_state)(size=m, **args[i, j])
-            values = np.asarray(values, dtype=np.float64).reshape(-1)
-            if values.size != m or not np.isfinite(values).all():
-                raise ValueError(f"wt[{i}, {j}](size={m}, **wtargs) must return {m} finite "
-                                 f"numbers; got {values.size} values")
-        else:
-            values = np.full(m, float(funcs[i, j]))
-        draws.append(values)
-    offsets = np.concatenate([[0], np.cumsum(counts.ravel())[:-1]]).reshape(counts.shape)
-    data = np.empty(indices.size)
-    _scatter_pair_draws(indptr, indices, block_of, offsets, np.concatenate(draws), data)
-    return data
-
-
-def _block_of(bounds):
-    return np.repeat(np.arange(bounds.size - 1, dtype=np.int64), np.diff(bounds))
-
-
-def _degree_corrected(sizes, bounds, p, directed, loops, constant, spec, dc, dc_kws,
-                      generator):
-    """graspologic's degree-corrected sampler (dense): per block pair, the number of
-    edges is Binomial(n_i n_j, p) and their positions are drawn without replacement
-    with probability dc[u] dc[v]."""
-    n, n_blocks = int(bounds[-1]), sizes.size
-    random_state = np.random.RandomState(generator.integers(2**32))
-    weights = _degree_weights(dc, dc_kws, sizes, bounds, random_state)
-    A = np.zeros((n, n))
-    for i in range(n_blocks):
-        for j in range(n_blocks) if directed else range(i, n_blocks):
-            rows = np.arange(bounds[i], bounds[i + 1])
-            cols = np.arange(bounds[j], bounds[j + 1])
-            if rows.size == 0 or cols.size == 0:
-                continue
-            dist = np.outer(weights[rows], weights[cols]).ravel()
-            n_edges = generator.binomial(rows.size * cols.size, p[i, j])
-            support = int(np.count_nonzero(dist))
-            if n_edges > support:
-                warnings.warn("dc: more edges sampled than pairs with nonzero dc weight; "
-                              "picking fewer edges", UserWarning, stacklevel=3)
-                n_edges = support
-            flat = generator.choice(dist.size, size=n_edges, replace=False, p=dist / dist.sum())
-            r, c = rows[flat // cols.size], cols[flat % cols.size]
-            if spec is None:
-                value = constant if np.ndim(constant) == 0 else constant[i, j]
-            else:
-                func, kwargs = spec[0][i, j], spec[1][i, j]
-                value = (_seeded(func, random_state)(size=n_edges, **kwargs)
-                         if callable(func) else float(func))
-            A[r, c] = value
-    if not loops:
-        np.fill_diagonal(A, 0.0)
-    if not directed:
-        A = np.triu(A) + np.triu(A, 1).T
-    return A
-
-
-def _degree_weights(dc, dc_kws, sizes, bounds, random_state):
-    n = int(bounds[-1])
-    given = False  # per-node numbers (warn when normalised) rather than drawn weights
-    if callable(dc):
-        if not isinstance(dc_kws, dict):
-            raise TypeError(f"dc_kws must be a dict when dc is a function; "
-                            f"got {type(dc_kws).__name__}")
-        draw = _seeded(dc, random_state)
-        weights = np.array([draw(**dc_kws) for _ in range(n)], dtype=np.float64)
-    elif isinstance(dc, (list, tuple, np.ndarray)) and len(dc) and all(callable(f) for f in dc):
-        if len(dc) != sizes.size:
-            raise ValueError(f"dc must have one function per block ({sizes.size}); got {len(dc)}")
-        kws = [{} for _ in dc] if isinstance(dc_kws, dict) and not dc_kws else list(dc_kws)
-        if len(kws) != sizes.size or not all(isinstance(k, dict) for k in kws):
-            raise ValueError(f"dc_kws must be a list of {sizes.size} dicts (one per block)")
-        weights = np.array([_seeded(f, random_state)(**k)
-                            for f, k, size in zip(dc, kws, sizes, strict=True)
-                            for _ in range(size)], dtype=np.float64).reshape(-1)
-    else:
-        given = True
-        try:
-            weights = np.array(dc, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError("dc must be a function, a list of one function per block, or "
-                            f"{n} numbers (one per node); got {type(dc).__name__}") from None
-        if weights.shape != (n,):
-            raise ValueError(f"dc must have one weight per node ({n}); got shape {weights.shape}")
-    if not np.isfinite(weights).all() or (weights < 0).any():
-        raise ValueError("dc must give finite, non-negative degree weights")
-    for b in range(sizes.size):
-        block = weights[bounds[b]:bounds[b + 1]]
-        total = block.sum()
-        if block.size and total <= 0:
-            raise ValueError(f"dc: the weights of block {b} sum to 0")
-        if given and block.size and not np.isclose(total, 1.0, atol=1e-8):
-            warnings.warn(f"dc: block {b} weights sum to {total:.6g}, normalizing",
-                          UserWarning, stacklevel=4)
-        block /= total
-    return weights
-
-
 # ---------------------------------------------------------------- public API
-def sbm(n, p, directed=False, loops=False, wt=1, wtargs=None, dc=None, dc_kws={},  # noqa: B006
-        return_labels=False, *, sparse=False, seed=None):
+def sbm(n: ArrayLike, p: ArrayLike, directed: bool = False, loops: bool = False,
+        wt: float | Callable | ArrayLike = 1, wtargs: dict | ArrayLike | None = None,
+        dc: Callable | ArrayLike | None = None, dc_kws: dict | list = {},  # noqa: B006
+        return_labels: bool = False, *, sparse: bool = False,
+        seed: SeedLike = None) -> np.ndarray | scipy.sparse.csr_array | tuple:
     """Sample a stochastic block model graph (graspologic's ``sbm`` signature).
 
     Each ordered pair of nodes (i, j), i != j unless ``loops``, is an edge with
@@ -516,9 +316,10 @@ def sbm(n, p, directed=False, loops=False, wt=1, wtargs=None, dc=None, dc_kws={}
 
     Notes
     -----
-    Sparse output is written as CSR directly: peak memory during the call is about
-    1.05x the returned arrays for directed graphs and 1.6x for undirected ones (the
-    upper triangle is sampled, then mirrored); indices are int32 while they fit.
+    Sparse output is written as CSR directly: besides the returned arrays, peak memory
+    holds the chunks' spare slots (a few percent of the edges) and, for undirected
+    graphs, the sampled upper triangle (half the edges) while it is mirrored; indices
+    are int32 while they fit.
     The graph for a given seed differs from graspologic's and from the twin
     :func:`fastnet.reference.graph.sbm` draw for draw, not in distribution.
 
@@ -544,7 +345,7 @@ def sbm(n, p, directed=False, loops=False, wt=1, wtargs=None, dc=None, dc_kws={}
     sparse = check_bool(sparse, "sparse")
     sizes = _check_sizes(n)
     p = _check_probabilities(p, sizes.size, directed)
-    constant, spec = _weight_spec(wt, wtargs, sizes.size, directed)
+    constant, spec = weight_spec(wt, wtargs, sizes.size, directed)
     seed_sequence = as_seed_sequence(seed)
     bounds = np.zeros(sizes.size + 1, dtype=np.int64)
     np.cumsum(sizes, out=bounds[1:])
@@ -553,21 +354,23 @@ def sbm(n, p, directed=False, loops=False, wt=1, wtargs=None, dc=None, dc_kws={}
         raise NotImplementedError("dc (degree correction) is implemented for dense output "
                                   "only; pass sparse=False or dc=None")
     if not sparse:
-        _check_dense_fits(n_nodes)
+        check_fits_in_memory(8 * n_nodes * n_nodes, "n",
+                             f"a dense {n_nodes} x {n_nodes} float64 adjacency matrix",
+                             "pass sparse=True for a scipy.sparse.csr_array (memory O(edges))")
     else:  # indptr, per-row counts and chunk seeds: ~ 24 bytes a node
         check_fits_in_memory(24 * n_nodes, "n", f"a sparse graph of {n_nodes} nodes")
     structure_seed, weight_seed = spawn_sequences(seed_sequence, 2)
     generator = np.random.default_rng(weight_seed)
     if dc is not None:
-        A = _degree_corrected(sizes, bounds, p, directed, loops, constant, spec, dc, dc_kws,
+        A = degree_corrected(sizes, bounds, p, directed, loops, constant, spec, dc, dc_kws,
                               generator)
-        return (A, _block_of(bounds)) if return_labels else A
+        return (A, node_blocks(bounds)) if return_labels else A
     if not sparse and spec is None:  # constant weights per block pair: write in place
         values = np.broadcast_to(np.asarray(constant, dtype=np.float64), p.shape).copy()
         A = _sample_dense(bounds, p, directed, loops, structure_seed, values)
-        return (A, _block_of(bounds)) if return_labels else A
+        return (A, node_blocks(bounds)) if return_labels else A
     indptr, indices = _sample_structure(bounds, p, directed, loops, structure_seed)
-    data = _edge_weights(indptr, indices, bounds, constant, spec, generator)
+    data = edge_weights(indptr, indices, bounds, constant, spec, generator)
     if not sparse:
         A = np.zeros((n_nodes, n_nodes))
         _scatter_dense(indptr, indices, data, not directed, A)
@@ -577,10 +380,11 @@ def sbm(n, p, directed=False, loops=False, wt=1, wtargs=None, dc=None, dc_kws={}
         A = scipy.sparse.csr_array((data, indices, indptr), shape=(n_nodes, n_nodes))
         A.has_sorted_indices = True
         A.has_canonical_format = True
-    return (A, _block_of(bounds)) if return_labels else A
+    return (A, node_blocks(bounds)) if return_labels else A
 
 
-def feedforward_block_probs(n_blocks, low_p, diag_p, feedforward_p):
+def feedforward_block_probs(n_blocks: int, low_p: float, diag_p: float,
+                            feedforward_p: float) -> np.ndarray:
     """Block probabilities of a feedforward chain: ``low_p`` everywhere, ``diag_p`` on
     the diagonal and ``feedforward_p`` on the first superdiagonal (block b projects to
     block b + 1).
@@ -607,7 +411,7 @@ def feedforward_block_probs(n_blocks, low_p, diag_p, feedforward_p):
     return B
 
 
-def block_labels(sizes):
+def block_labels(sizes: ArrayLike) -> np.ndarray:
     """The block of every node for consecutive blocks of the given sizes.
 
     >>> block_labels([2, 3])

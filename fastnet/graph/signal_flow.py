@@ -28,15 +28,16 @@ import warnings
 import numpy as np
 import scipy.linalg
 import scipy.sparse
+from numpy.typing import ArrayLike
 
 from .._jit import jit, prange, serial_or_parallel_jit
 from .._validation import check_int, check_positive_float
 from ._adjacency import as_adjacency, is_sparse
-from .spectral import _csr_components, _symmetric_dense_components
+from ._tiles import TILE
+from .components import csr_component_labels, symmetric_component_labels
 
 __all__ = ["signal_flow"]
 
-TILE = 64  # dense assembly: rows and columns per tile (A[i, j] and A[j, i] stay in cache)
 REFINE_STEPS = 10  # dense solve: at most this many float64 refinements of a float32 solve
 CHUNK = 2048  # sparse kernels: rows per chunk (fixed, so sums do not depend on threads)
 METHODS = ("auto", "dense", "sparse")
@@ -241,11 +242,12 @@ def _cholesky_solve(M, rhs):
 
 def _refined_solve(M, rhs):
     """Solve M x = rhs (M symmetric positive definite, C-ordered) as LAPACK's ``dsposv``
-    does: the Cholesky factor in float32 (half the time of the float64 one, which
-    dominates), then iterative refinement with float64 residuals until
-    ``||r||_inf <= ||x||_inf ||M||_inf eps sqrt(n)`` - a float64 backward error.  If
-    refinement stalls (cond(M) near 1/eps_float32) or the float32 factor fails, the
-    float64 factorisation (in place) decides.  Memory: one float32 copy of M."""
+    does: the Cholesky factor in float32 (the factorisation dominates the cost, and
+    float32 does twice the work per vector instruction), then iterative refinement with
+    float64 residuals until ``||r||_inf <= ||x||_inf ||M||_inf eps sqrt(n)`` - a float64
+    backward error.  If refinement stalls (cond(M) near 1/eps_float32) or the float32
+    factor fails, the float64 factorisation (in place) decides.  Memory: one float32
+    copy of M."""
     try:
         factor = scipy.linalg.cho_factor(M.astype(np.float32).T, lower=True,
                                          overwrite_a=True, check_finite=False)
@@ -275,8 +277,7 @@ def _dense_flow(A):
     L = np.empty((n, n))
     b = np.empty(n)
     _dense_laplacian(n * n)(A, L, b)
-    labels = np.empty(n, dtype=np.int64)
-    n_components = _symmetric_dense_components(L, np.empty(n, dtype=np.int64), labels)
+    n_components, labels = symmetric_component_labels(L)
     sizes = np.bincount(labels, minlength=n_components)
     degree_sums = np.bincount(labels, weights=np.diagonal(L), minlength=n_components)
     # (d_c / n_c) 1 1^T: the ones-vector gets the eigenvalue d_c, the mean degree
@@ -326,8 +327,7 @@ def _sparse_flow(A, tol, max_iter):
     _merge_fill(work)(A.indptr, A.indices, A.data, AT.indptr, AT.indices, AT.data,
                       w_ptr, w_idx, w_val, degree, b)
     del AT
-    labels = np.empty(n, dtype=np.int64)
-    n_components = _csr_components(w_ptr, w_idx, np.empty(n, dtype=np.int64), labels)
+    n_components, labels = csr_component_labels(w_ptr, w_idx)
 
     inv_degree = np.zeros(n)
     np.divide(1.0, degree, out=inv_degree, where=degree > 0)  # isolated nodes stay 0
@@ -353,7 +353,9 @@ def _sparse_flow(A, tol, max_iter):
 
 
 # ---------------------------------------------------------------- public function
-def signal_flow(A, method="auto", *, tol=1e-10, max_iter=None):
+def signal_flow(A: ArrayLike | scipy.sparse.sparray | scipy.sparse.spmatrix,
+                method: str = "auto", *, tol: float = 1e-10,
+                max_iter: int | None = None) -> np.ndarray:
     """Signal flow of every node of a weighted directed graph (Varshney et al. 2011).
 
     ``z = pinv(L) b`` with ``W = (A + A^T)/2``, ``L = D - W`` and

@@ -10,17 +10,19 @@ from .activations import (
     softplus_grad,
 )
 
-_MLP_NAMES = {"MLP", "MLPClassifier", "DivergenceError"}
+#: name -> the module defining it, imported on first use
+_LAZY = {"MLP": "mlp", "DivergenceError": "mlp", "MLPClassifier": "classifier"}
 
 
 def __getattr__(name):
-    # the MLP module loads scikit-learn and pandas: only on first use, so that
+    # the MLP modules load on first use (the classifier imports scikit-learn), so that
     # ``import fastnet`` stays light
-    if name in _MLP_NAMES:
-        from . import mlp
+    if name in _LAZY:
+        import importlib
 
-        return getattr(mlp, name)
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["softplus", "softplus_grad", "softmax", "log_softmax", "kl_divergence",
            "cross_entropy", "onehot", "MLP", "MLPClassifier", "DivergenceError"]

@@ -1,8 +1,8 @@
 """Activation and loss kernels: softplus, sigmoid, softmax, KL divergence, cross-entropy.
 
-Kernels come first (private, ``@jit``), then the public functions that validate and
-convert input and call them.  Every function keeps float32 as float32; other real
-inputs become float64.  Twins: :mod:`fastnet.reference.nn`.
+Each section holds the private kernels (``@jit``) of a public function, then the
+function, which validates and converts input and calls them.  Every function keeps
+float32 as float32; other real inputs become float64.  Twins: :mod:`fastnet.reference.nn`.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from .._jit import jit, prange, serial_or_parallel_jit
 from .._validation import (
@@ -31,7 +32,7 @@ __all__ = ["softplus", "softplus_grad", "softmax", "log_softmax", "kl_divergence
 CLIP = 1e-15
 
 
-# ---------------------------------------------------------------- kernels
+# ---------------------------------------------------------------- softplus, softplus_grad
 @jit(inline="always")
 def _softplus_scalar(x, beta):
     # log(1 + exp(b x)) / b = max(x, 0) + log1p(exp(-|b x|)) / b: exp never overflows
@@ -61,6 +62,48 @@ def _softplus_grad_kernel(x, beta, out):
         out[i] = _sigmoid_scalar(beta * x[i])
 
 
+def _elementwise(kernel, x, beta):
+    arr = as_float_array(x, "x", finite=False)
+    beta = arr.dtype.type(check_positive_float(beta, "beta"))
+    out = np.empty_like(arr)
+    kernel(arr.size)(arr.reshape(-1), beta, out.reshape(-1))
+    return out if out.ndim else out[()]
+
+
+def softplus(x: ArrayLike, beta: float = 1.0) -> np.ndarray | np.floating:
+    """Softplus ``log(1 + exp(beta * x)) / beta``, element-wise and overflow-free.
+
+    Parameters
+    ----------
+    x : array_like of real numbers (NaN and +/-inf propagate as in NumPy)
+    beta : float > 0
+
+    Returns
+    -------
+    ndarray of the shape of ``x``; float32 for float32 input, else float64.
+
+    Examples
+    --------
+    >>> from fastnet.nn import softplus
+    >>> softplus([-1000.0, 0.0, 1000.0])
+    array([0.00000000e+00, 6.93147181e-01, 1.00000000e+03])
+    """
+    return _elementwise(_softplus_kernel, x, beta)
+
+
+def softplus_grad(x: ArrayLike, beta: float = 1.0) -> np.ndarray | np.floating:
+    """Derivative of :func:`softplus`: the logistic sigmoid ``1 / (1 + exp(-beta * x))``.
+
+    Stable at both ends (no overflow, no warnings); shapes and dtypes as :func:`softplus`.
+
+    >>> from fastnet.nn import softplus_grad
+    >>> softplus_grad([-1e4, 0.0, 1e4])
+    array([0. , 0.5, 1. ])
+    """
+    return _elementwise(_softplus_grad_kernel, x, beta)
+
+
+# ---------------------------------------------------------------- softmax, log_softmax
 @jit(inline="always")
 def _row_max(row):
     """Largest entry, skipping NaN (a NaN entry then poisons the row through exp)."""
@@ -97,35 +140,45 @@ def _log_softmax_kernel(x, out):
             out[i, j] = (x[i, j] - peak) - log_total
 
 
-@serial_or_parallel_jit
-def _clipped_ratio_kernel(p, q, lo, hi, ratio):
-    for i in prange(p.shape[0]):
-        for j in range(p.shape[1]):
-            ratio[i, j] = min(max(p[i, j], lo), hi) / min(max(q[i, j], lo), hi)
+def _along_rows(kernel, x, axis):
+    arr = as_float_array(x, "x", finite=False)
+    if arr.ndim == 0:
+        raise ValueError("x must be an array of at least 1 dimension; got a scalar")
+    axis = check_axis(axis, arr.ndim)
+    if arr.shape[axis] == 0:
+        raise ValueError(f"x must have at least one entry along axis {axis}; got shape {arr.shape}")
+    moved = np.ascontiguousarray(np.moveaxis(arr, axis, -1))
+    rows = moved.reshape(-1, moved.shape[-1])
+    out = np.empty_like(rows)
+    kernel(rows.size)(rows, out)
+    return np.moveaxis(out.reshape(moved.shape), -1, axis)
 
 
-@serial_or_parallel_jit
-def _kl_row_sums_kernel(p, lo, hi, log_ratio, out):
-    for i in prange(p.shape[0]):
-        total = 0.0
-        for j in range(p.shape[1]):
-            total += min(max(p[i, j], lo), hi) * log_ratio[i, j]
-        out[i] = total
+def softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
+    """Numerically stable softmax ``exp(x - max) / sum(exp(x - max))`` along ``axis``.
+
+    ``-inf`` entries are allowed and get probability 0; a slice whose maximum is
+    not finite (all ``-inf``, or containing ``+inf`` or NaN) gives NaN.
+
+    >>> from fastnet.nn import softmax
+    >>> softmax([[0.0, 0.0], [0.0, -np.inf]])
+    array([[0.5, 0.5],
+           [1. , 0. ]])
+    """
+    return _along_rows(_softmax_kernel, x, axis)
 
 
-@serial_or_parallel_jit
-def _cross_entropy_kernel(labels, probs, lo, hi, out):
-    """Writes the losses; returns the number of picked probabilities outside [0, 1] or NaN."""
-    n_bad = 0
-    for i in prange(labels.shape[0]):
-        q = probs[i, labels[i]]
-        if not (0.0 <= q <= 1.0):
-            n_bad += 1
-        out[i] = -math.log(min(max(q, lo), hi))
-    return n_bad
+def log_softmax(x: ArrayLike, axis: int = -1) -> np.ndarray:
+    """``log(softmax(x))`` computed as ``x - max - log(sum(exp(x - max)))``.
+
+    >>> from fastnet.nn import log_softmax
+    >>> log_softmax([0.0, -np.inf])
+    array([  0., -inf])
+    """
+    return _along_rows(_log_softmax_kernel, x, axis)
 
 
-# ---------------------------------------------------------------- public API
+# ---------------------------------------------------------------- probability checks
 @serial_or_parallel_jit
 def _probability_row_errors(P, tol, normalized, errors):
     """One pass over the rows: 1 = an entry outside [0, 1] (or NaN), 2 = row sum off by > tol."""
@@ -141,8 +194,8 @@ def _probability_row_errors(P, tol, normalized, errors):
         errors[i] = code
 
 
-def as_probabilities(P, name: str, *, ndim=(1, 2), normalized: bool = True,
-                     dtype=None) -> np.ndarray:
+def as_probabilities(P: ArrayLike, name: str, *, ndim: int | tuple[int, ...] = (1, 2),
+                     normalized: bool = True, dtype: DTypeLike | None = None) -> np.ndarray:
     """Probabilities in ``[0, 1]``; with ``normalized`` every row (last axis) sums to 1.
 
     The row-sum tolerance is ``sqrt(eps)`` of the dtype times the row length, loose
@@ -169,85 +222,7 @@ def as_probabilities(P, name: str, *, ndim=(1, 2), normalized: bool = True,
     return arr
 
 
-def _elementwise(kernel, x, beta):
-    arr = as_float_array(x, "x", finite=False)
-    beta = arr.dtype.type(check_positive_float(beta, "beta"))
-    out = np.empty_like(arr)
-    kernel(arr.size)(arr.reshape(-1), beta, out.reshape(-1))
-    return out if out.ndim else out[()]
-
-
-def softplus(x, beta=1.0):
-    """Softplus ``log(1 + exp(beta * x)) / beta``, element-wise and overflow-free.
-
-    Parameters
-    ----------
-    x : array_like of real numbers (NaN and +/-inf propagate as in NumPy)
-    beta : float > 0
-
-    Returns
-    -------
-    ndarray of the shape of ``x``; float32 for float32 input, else float64.
-
-    Examples
-    --------
-    >>> from fastnet.nn import softplus
-    >>> softplus([-1000.0, 0.0, 1000.0])
-    array([0.00000000e+00, 6.93147181e-01, 1.00000000e+03])
-    """
-    return _elementwise(_softplus_kernel, x, beta)
-
-
-def softplus_grad(x, beta=1.0):
-    """Derivative of :func:`softplus`: the logistic sigmoid ``1 / (1 + exp(-beta * x))``.
-
-    Stable at both ends (no overflow, no warnings); shapes and dtypes as :func:`softplus`.
-
-    >>> from fastnet.nn import softplus_grad
-    >>> softplus_grad([-1e4, 0.0, 1e4])
-    array([0. , 0.5, 1. ])
-    """
-    return _elementwise(_softplus_grad_kernel, x, beta)
-
-
-def _along_rows(kernel, x, axis):
-    arr = as_float_array(x, "x", finite=False)
-    if arr.ndim == 0:
-        raise ValueError("x must be an array of at least 1 dimension; got a scalar")
-    axis = check_axis(axis, arr.ndim)
-    if arr.shape[axis] == 0:
-        raise ValueError(f"x must have at least one entry along axis {axis}; got shape {arr.shape}")
-    moved = np.ascontiguousarray(np.moveaxis(arr, axis, -1))
-    rows = moved.reshape(-1, moved.shape[-1])
-    out = np.empty_like(rows)
-    kernel(rows.size)(rows, out)
-    return np.moveaxis(out.reshape(moved.shape), -1, axis)
-
-
-def softmax(x, axis=-1):
-    """Numerically stable softmax ``exp(x - max) / sum(exp(x - max))`` along ``axis``.
-
-    ``-inf`` entries are allowed and get probability 0; a slice whose maximum is
-    not finite (all ``-inf``, or containing ``+inf`` or NaN) gives NaN.
-
-    >>> from fastnet.nn import softmax
-    >>> softmax([[0.0, 0.0], [0.0, -np.inf]])
-    array([[0.5, 0.5],
-           [1. , 0. ]])
-    """
-    return _along_rows(_softmax_kernel, x, axis)
-
-
-def log_softmax(x, axis=-1):
-    """``log(softmax(x))`` computed as ``x - max - log(sum(exp(x - max)))``.
-
-    >>> from fastnet.nn import log_softmax
-    >>> log_softmax([0.0, -np.inf])
-    array([  0., -inf])
-    """
-    return _along_rows(_log_softmax_kernel, x, axis)
-
-
+# ---------------------------------------------------------------- kl_divergence
 def _clip_bounds(dtype):
     return dtype.type(CLIP), dtype.type(1.0 - CLIP)
 
@@ -256,7 +231,23 @@ def _common_dtype(*arrays):
     return np.result_type(*[a.dtype for a in arrays])
 
 
-def kl_divergence(y_true, y_pred):
+@serial_or_parallel_jit
+def _clipped_ratio_kernel(p, q, lo, hi, ratio):
+    for i in prange(p.shape[0]):
+        for j in range(p.shape[1]):
+            ratio[i, j] = min(max(p[i, j], lo), hi) / min(max(q[i, j], lo), hi)
+
+
+@serial_or_parallel_jit
+def _kl_row_sums_kernel(p, lo, hi, log_ratio, out):
+    for i in prange(p.shape[0]):
+        total = 0.0
+        for j in range(p.shape[1]):
+            total += min(max(p[i, j], lo), hi) * log_ratio[i, j]
+        out[i] = total
+
+
+def kl_divergence(y_true: ArrayLike, y_pred: ArrayLike) -> np.ndarray | np.floating:
     """Per-row KL divergence ``sum(p * log(p / q))`` with p, q clipped to [1e-15, 1 - 1e-15].
 
     Parameters
@@ -283,8 +274,8 @@ def kl_divergence(y_true, y_pred):
     p2 = p.astype(dtype, copy=False).reshape(-1, p.shape[-1])
     q2 = q.astype(dtype, copy=False).reshape(-1, q.shape[-1])
     lo, hi = _clip_bounds(dtype)
-    # Two fused passes around NumPy's SIMD log, which is 3x faster here than the
-    # scalar libm log a Numba loop calls (measured with `fastnet bench`).
+    # Two fused passes around NumPy's SIMD log, which beats the scalar libm log a
+    # Numba loop would call.
     ratio = np.empty_like(p2)
     _clipped_ratio_kernel(p2.size)(p2, q2, lo, hi, ratio)
     np.log(ratio, out=ratio)  # clipped ratios are positive and finite
@@ -293,7 +284,20 @@ def kl_divergence(y_true, y_pred):
     return out if p.ndim == 2 else out[0]
 
 
-def cross_entropy(labels, probs):
+# ---------------------------------------------------------------- cross_entropy
+@serial_or_parallel_jit
+def _cross_entropy_kernel(labels, probs, lo, hi, out):
+    """Writes the losses; returns the number of picked probabilities outside [0, 1] or NaN."""
+    n_bad = 0
+    for i in prange(labels.shape[0]):
+        q = probs[i, labels[i]]
+        if not (0.0 <= q <= 1.0):
+            n_bad += 1
+        out[i] = -math.log(min(max(q, lo), hi))
+    return n_bad
+
+
+def cross_entropy(labels: ArrayLike, probs: ArrayLike) -> np.ndarray:
     """Per-row cross-entropy ``-log(probs[i, labels[i]])``, clipped to [1e-15, 1 - 1e-15].
 
     Equals ``kl_divergence(onehot(labels), probs)`` up to the clipping of the
@@ -316,7 +320,9 @@ def cross_entropy(labels, probs):
     return out
 
 
-def onehot(y, n_classes=None, dtype=np.float64):
+# ---------------------------------------------------------------- onehot
+def onehot(y: ArrayLike, n_classes: int | None = None,
+           dtype: DTypeLike = np.float64) -> np.ndarray:
     """One-hot matrix of integer labels: row i has a 1 in column ``y[i]``.
 
     Parameters

@@ -10,7 +10,7 @@ The model (the spec, mirrored line by line by :func:`fastnet.reference.nn.mlp_tr
   batch losses;
 * backprop: output error ``q - onehot(y)``; ``delta_k = sigmoid(a_k) * (delta_{k+1}
   @ W_k^T)``; ``dW = h^T @ delta / batch_size``, ``db = sum(delta) / batch_size``
-  (the nominal batch size, also for the last, partial batch, as in the seed);
+  (the nominal batch size, also for the last, partial batch, as in the MLP study);
   plain SGD ``W -= lr * dW``;
 * inverted dropout on hidden layers: a Bernoulli(keep_prob) mask per unit and
   batch, ``h = softplus(a) * mask / keep_prob``; the same factor scales
@@ -18,15 +18,17 @@ The model (the spec, mirrored line by line by :func:`fastnet.reference.nn.mlp_tr
 
 Per batch, the matrix products are SciPy BLAS ``gemm`` calls into preallocated
 buffers; the weight update is one in-place ``gemm`` with beta = 1, so no gradient
-matrix is formed (measured: 10 % faster per epoch than ``np.dot`` + an update pass).
-Only SciPy's BLAS is used in the loop: alternating it with NumPy's separately
-bundled OpenBLAS made the products 5-10x slower here, the idle threads of one
-spinning on the cores the other needs.  Around the products, Numba kernels fuse
-bias + softplus + sigmoid + dropout mask (around NumPy's SIMD ``exp`` and ``log1p``,
-3x faster here than scalar ``math.exp``/``math.log1p`` in a Numba loop), softmax +
-loss + accuracy + output error straight from integer labels, and the
-sigmoid-derivative product with the bias gradient and bias step.  Every buffer is
+matrix is formed and no extra pass over the weights is made.  Only SciPy's BLAS is
+used in the loop: NumPy bundles a separate OpenBLAS, and alternating the two leaves
+the idle threads of one spinning on the cores the other needs.  Around the products,
+Numba kernels fuse bias + softplus + sigmoid + dropout mask (around NumPy's SIMD
+``exp`` and ``log1p``, which beat the scalar ``math.exp``/``math.log1p`` a Numba loop
+calls), softmax + loss + accuracy + output error straight from integer labels, and
+the sigmoid-derivative product with the bias gradient and bias step.  Every buffer is
 allocated once per :meth:`MLP.fit`.
+
+The scikit-learn estimator around this network is :class:`fastnet.nn.MLPClassifier`
+(:mod:`fastnet.nn.classifier`).
 """
 
 from __future__ import annotations
@@ -35,11 +37,12 @@ import math
 import numbers
 import sys
 import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from numpy.typing import ArrayLike, DTypeLike
 
-from .._estimator import unchanged_on_error, validate_data
 from .._jit import jit
 from .._validation import (
     as_2d_float,
@@ -49,12 +52,15 @@ from .._validation import (
     check_float_dtype,
     check_int,
     check_positive_float,
-    seed_from_random_state,
 )
 from ..random import as_seed_sequence, rng, spawn_sequences
 from .activations import _softmax_kernel
+from .products import backward_product, forward_product, gemm_for, sgd_weight_step
 
-__all__ = ["MLP", "MLPClassifier", "DivergenceError", "PREDICT_CHUNK_ROWS"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["MLP", "DivergenceError", "PREDICT_CHUNK_ROWS"]
 
 #: Clipping bound of the KL loss (probabilities live in ``[CLIP, 1 - CLIP]``).
 CLIP = 1e-15
@@ -173,41 +179,6 @@ def _gather_rows(X, rows, out):
             out[i, j] = X[r, j]
 
 
-# ---------------------------------------------------------------- BLAS
-# Every product is one call of SciPy's BLAS ``gemm`` (C = alpha op(A) op(B) + beta C),
-# written into a preallocated buffer.  gemm is column-major and our arrays are
-# row-major, so each product is issued transposed: the transpose of a C-contiguous
-# array is Fortran-contiguous and reaches BLAS without a copy (``_fortran`` checks).
-def _fortran(a):
-    if not a.flags.f_contiguous:  # f2py would copy it, and an output copy is lost
-        raise AssertionError("internal error: a BLAS operand is not contiguous")
-    return a
-
-
-def _forward_product(gemm, h, W, out):
-    """``out = h @ W``, i.e. ``out^T = W^T h^T``."""
-    gemm(1.0, _fortran(W.T), _fortran(h.T), c=_fortran(out.T), overwrite_c=True)
-
-
-def _backward_product(gemm, delta, W, out):
-    """``out = delta @ W^T``, i.e. ``out^T = W delta^T``."""
-    gemm(1.0, _fortran(W.T), _fortran(delta.T), c=_fortran(out.T), trans_a=True,
-         overwrite_c=True)
-
-
-def _sgd_weight_step(gemm, W, h, delta, step):
-    """``W -= step * h^T @ delta`` in place (one gemm with beta = 1, no gradient matrix):
-    ``W^T += -step delta^T h``."""
-    gemm(-step, _fortran(delta.T), _fortran(h.T), beta=1.0, c=_fortran(W.T), trans_b=True,
-         overwrite_c=True)
-
-
-def _gemm(dtype):
-    from scipy.linalg.blas import get_blas_funcs
-
-    return get_blas_funcs("gemm", dtype=dtype)
-
-
 # ---------------------------------------------------------------- validation
 def _check_keep_prob(keep_prob) -> float:
     if isinstance(keep_prob, bool) or not isinstance(keep_prob, numbers.Real):
@@ -267,7 +238,7 @@ class MLP:
         masks and shuffling draw from ``default_rng(spawn_sequences(seed, 2)[1])``,
         which carries over from one :meth:`fit` to the next.
     bias_init : {'ones', 'zeros'}
-        Initial biases (the seed study uses ones).
+        Initial biases (the MLP study uses ones).
     shuffle : bool
         Permute the rows every epoch (``Generator.permutation``) instead of taking
         consecutive batches.
@@ -295,8 +266,9 @@ class MLP:
     (2, 2)
     """
 
-    def __init__(self, layer_sizes, *, dtype=np.float64, keep_prob=1.0, seed=None,
-                 bias_init="ones", shuffle=False):
+    def __init__(self, layer_sizes: Sequence[int], *, dtype: DTypeLike = np.float64,
+                 keep_prob: float = 1.0, seed: int | np.random.SeedSequence | None = None,
+                 bias_init: str = "ones", shuffle: bool = False) -> None:
         self.layer_sizes = _check_layer_sizes(layer_sizes)
         self.dtype = check_float_dtype(dtype)
         self.keep_prob = _check_keep_prob(keep_prob)
@@ -315,11 +287,11 @@ class MLP:
         self.epochs_trained = 0
 
     @property
-    def n_features(self):
+    def n_features(self) -> int:
         return self.layer_sizes[0]
 
     @property
-    def n_classes(self):
+    def n_classes(self) -> int:
         return self.layer_sizes[-1]
 
     # ------------------------------------------------------------ checks
@@ -334,8 +306,9 @@ class MLP:
         return as_labels(y, name, n_samples=n, n_classes=self.n_classes)
 
     # ------------------------------------------------------------ training
-    def fit(self, X, y, epochs=40, batch_size=128, learning_rate=0.1, X_val=None,
-            y_val=None, progress=False):
+    def fit(self, X: ArrayLike, y: ArrayLike, epochs: int = 40, batch_size: int = 128,
+            learning_rate: float = 0.1, X_val: ArrayLike | None = None,
+            y_val: ArrayLike | None = None, progress: bool | int = False) -> pd.DataFrame:
         """Train for ``epochs`` passes over ``(X, y)``, continuing from the current weights.
 
         Parameters
@@ -408,13 +381,13 @@ class MLP:
         widths = self.layer_sizes[1:last_layer + 2]
         outputs = [np.empty(rows * w, self.dtype) for w in widths]
         scratch = np.empty(rows * max(widths, default=1), self.dtype)
-        gemm = _gemm(self.dtype)
+        gemm = gemm_for(self.dtype)
         for start in range(0, X.shape[0], rows):
             h = X[start:start + rows].astype(self.dtype, copy=False)
             r = h.shape[0]
             for k, w in enumerate(widths):
                 z = outputs[k][:r * w].reshape(r, w)
-                _forward_product(gemm, h, self.coefs[k], z)
+                forward_product(gemm, h, self.coefs[k], z)
                 if k == n_layers - 1:
                     z += self.intercepts[k]
                     _softmax_kernel(z.size)(z, z)  # row by row: in place is safe
@@ -429,33 +402,33 @@ class MLP:
             out[start:start + h.shape[0]] = h
         return out
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities (softmax of the output layer), shape (n, n_classes)."""
         return self._collect(self._check_X(X), len(self.coefs) - 1)
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """The most probable class index of each row."""
         return np.argmax(self.predict_proba(X), axis=1)
 
-    def activations(self, X, layer):
+    def activations(self, X: ArrayLike, layer: int) -> np.ndarray:
         """Post-activations of ``layer`` (0 = first hidden layer, ..., the last index =
         the softmax output) for inputs ``X``, without dropout."""
         X = self._check_X(X)
         layer = check_int(layer, "layer", minimum=0, maximum=len(self.coefs) - 1)
         return self._collect(X, layer)
 
-    def evaluate(self, X, y):
+    def evaluate(self, X: ArrayLike, y: ArrayLike) -> tuple[float, float]:
         """``(mean clipped KL loss, accuracy)`` of the network on ``(X, y)``, no dropout."""
         X = self._check_X(X)
         labels = self._check_y(y, X.shape[0])
         lo, hi = self.dtype.type(CLIP), self.dtype.type(1 - CLIP)
         last = len(self.coefs) - 1
         loss, correct = 0.0, 0
-        gemm = _gemm(self.dtype)
+        gemm = gemm_for(self.dtype)
         logits = np.empty(min(PREDICT_CHUNK_ROWS, X.shape[0]) * self.n_classes, self.dtype)
         for start, h in self._forward_chunks(X, last - 1):
             z = _view(logits, h.shape[0], self.n_classes)
-            _forward_product(gemm, h, self.coefs[last], z)
+            forward_product(gemm, h, self.coefs[last], z)
             part, hits = _softmax_error(z, self.intercepts[last],
                                         labels[start:start + z.shape[0]], lo, hi)
             loss += part
@@ -498,7 +471,7 @@ class _Trainer:
         self.x = np.empty((bs, X.shape[1]), dt) if self.needs_copy else None
         self.y = np.empty(bs, np.int64)
         self.lo, self.hi = dt.type(CLIP), dt.type(1 - CLIP)
-        self.gemm = _gemm(dt)
+        self.gemm = gemm_for(dt)
         self.snapshot = [p.copy() for p in net.coefs + net.intercepts]
 
     def epoch(self, epoch_number):
@@ -544,7 +517,7 @@ class _Trainer:
         for k in range(n_layers - 1):   # hidden layers
             w = net.layer_sizes[k + 1]
             z, e, out = self.z[k][:r], _view(self.scratch, r, w), self.h[k][:r]
-            _forward_product(self.gemm, h, net.coefs[k], z)
+            forward_product(self.gemm, h, net.coefs[k], z)
             _add_bias_negabs(z, net.intercepts[k], e)
             np.exp(e, out=e)
             np.log1p(e, out=out)
@@ -555,7 +528,7 @@ class _Trainer:
             _softplus_sigmoid(z, e, out, uniforms, net.keep_prob, self.dropout)
             h = out
         delta = self.z[-1][:r]
-        _forward_product(self.gemm, h, net.coefs[-1], delta)
+        forward_product(self.gemm, h, net.coefs[-1], delta)
         loss, hits = _softmax_error(delta, net.intercepts[-1], y, self.lo, self.hi)
         if not math.isfinite(loss):
             return loss, hits, r
@@ -566,174 +539,9 @@ class _Trainer:
             h_in = x if k == 0 else self.h[k - 1][:r]
             if k > 0:
                 g = _view(self.scratch, r, W.shape[0])
-                _backward_product(self.gemm, delta, W, g)   # with W before its update
-            _sgd_weight_step(self.gemm, W, h_in, delta, self.step)
+                backward_product(self.gemm, delta, W, g)   # with W before its update
+            sgd_weight_step(self.gemm, W, h_in, delta, self.step)
             if k > 0:
                 delta = self.z[k - 1][:r]
                 _hidden_delta(g, delta, self.column_sums)
         return loss, hits, r
-
-
-# ---------------------------------------------------------------- estimator
-def _seed_from_random_state(random_state):
-    """scikit-learn's ``random_state`` (None, int, RandomState or Generator) as a seed."""
-    seed = seed_from_random_state(random_state)
-    return as_seed_sequence(seed) if isinstance(seed, int) else seed
-
-
-class MLPClassifier(ClassifierMixin, BaseEstimator):
-    """scikit-learn classifier around :class:`MLP`: softplus hidden layers, softmax
-    output, KL loss, minibatch SGD with optional dropout.
-
-    Parameters
-    ----------
-    hidden_layer_sizes : tuple of int
-    learning_rate_init : float > 0
-        The (constant) SGD learning rate.
-    batch_size : int >= 1
-    max_iter : int >= 1
-        Epochs per :meth:`fit` (:meth:`partial_fit` runs one epoch).
-    keep_prob : float in (0, 1]
-        Dropout keep probability of hidden units (1: no dropout).
-    shuffle : bool
-        Permute the training rows every epoch.
-    dtype : float64 or float32
-    random_state : None, int or RandomState
-    verbose : bool
-        Print one line per epoch to standard error.
-    bias_init : {'ones', 'zeros'}
-
-    Attributes
-    ----------
-    classes_ : ndarray of the class labels (any values ``numpy.unique`` can sort)
-    coefs_, intercepts_ : lists of ndarray, the weights and biases per layer
-    loss_curve_ : list of float, the training loss per epoch
-    history_ : pandas.DataFrame, see :meth:`MLP.fit`
-    n_iter_ : int, epochs trained
-    n_features_in_ : int
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_digits
-    >>> from fastnet.nn import MLPClassifier
-    >>> X, y = load_digits(return_X_y=True)
-    >>> clf = MLPClassifier(hidden_layer_sizes=(64,), batch_size=32, max_iter=10,
-    ...                     random_state=0).fit(X / 16, y)
-    >>> bool(clf.score(X / 16, y) > 0.9)
-    True
-    """
-
-    def __init__(self, hidden_layer_sizes=(200, 200, 200), *, learning_rate_init=0.1,
-                 batch_size=128, max_iter=40, keep_prob=1.0, shuffle=False,
-                 dtype=np.float64, random_state=None, verbose=False, bias_init="ones"):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.learning_rate_init = learning_rate_init
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.keep_prob = keep_prob
-        self.shuffle = shuffle
-        self.dtype = dtype
-        self.random_state = random_state
-        self.verbose = verbose
-        self.bias_init = bias_init
-
-    def _validate(self, X, y="no_validation", reset=True):
-        return validate_data(self, X, y, reset=reset, dtype=[np.float64, np.float32])
-
-    def _new_network(self, n_features, classes):
-        """A fresh MLP from the constructor parameters (each checked under its own name)."""
-        hidden = self.hidden_layer_sizes
-        if isinstance(hidden, numbers.Integral) and not isinstance(hidden, bool):
-            hidden = (hidden,)
-        try:
-            hidden = tuple(hidden)
-        except TypeError:
-            raise TypeError("hidden_layer_sizes must be an int or a tuple of ints; "
-                            f"got {type(hidden).__name__}") from None
-        hidden = [check_int(h, "hidden_layer_sizes entries", minimum=1) for h in hidden]
-        _check_network_fits([n_features, *hidden, len(classes)], "hidden_layer_sizes")
-        check_int(self.batch_size, "batch_size", minimum=1)
-        check_positive_float(self.learning_rate_init, "learning_rate_init")
-        if not isinstance(self.verbose, (bool, np.bool_, numbers.Integral)):
-            raise TypeError(f"verbose must be True or False; got {self.verbose!r}")
-        return MLP((n_features, *hidden, len(classes)), dtype=self.dtype,
-                   keep_prob=self.keep_prob, seed=_seed_from_random_state(self.random_state),
-                   bias_init=self.bias_init, shuffle=self.shuffle)
-
-    def _encode(self, y, classes):
-        from sklearn.utils.multiclass import check_classification_targets
-
-        check_classification_targets(y)
-        indices = np.minimum(np.searchsorted(classes, y), len(classes) - 1)
-        if not np.array_equal(classes[indices], y):
-            unknown = np.setdiff1d(np.unique(y), classes)
-            raise ValueError(f"y holds labels {unknown[:5].tolist()} not in classes "
-                             f"{classes.tolist()}")
-        return indices
-
-    def _train(self, net, classes, X, y, epochs, history):
-        """Train ``net``, then set the fitted attributes (only if training succeeded)."""
-        new = net.fit(X, self._encode(y, classes), epochs=epochs, batch_size=self.batch_size,
-                      learning_rate=self.learning_rate_init, progress=bool(self.verbose))
-        self.net_, self.classes_ = net, classes
-        self.history_ = new if history is None else _concat(history, new)
-        self.coefs_, self.intercepts_ = net.coefs, net.intercepts
-        self.loss_curve_ = self.history_["train_loss"].tolist()
-        self.n_iter_ = net.epochs_trained
-        return self
-
-    def fit(self, X, y):
-        """Initialise the network from ``random_state`` and train ``max_iter`` epochs;
-        if this fails, a fitted classifier stays as it was."""
-        with unchanged_on_error(self):
-            return self._fit(X, y)
-
-    def _fit(self, X, y):
-        from sklearn.utils.multiclass import check_classification_targets
-
-        X, y = self._validate(X, y)
-        check_classification_targets(y)
-        classes = np.unique(y)
-        if len(classes) < 2:
-            raise ValueError(f"y must contain at least 2 classes; got 1 class ({classes[0]!s})")
-        max_iter = check_int(self.max_iter, "max_iter", minimum=1)
-        net = self._new_network(X.shape[1], classes)
-        return self._train(net, classes, X, y, max_iter, None)
-
-    def partial_fit(self, X, y, classes=None):
-        """One epoch over ``(X, y)``; ``classes`` (all labels) is required on the first call."""
-        with unchanged_on_error(self):
-            return self._partial_fit(X, y, classes)
-
-    def _partial_fit(self, X, y, classes):
-        first = not hasattr(self, "net_")
-        X, y = self._validate(X, y, reset=first)
-        if not first:
-            if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
-                raise ValueError(f"classes must equal those of the first call, {self.classes_}")
-            return self._train(self.net_, self.classes_, X, y, 1, self.history_)
-        if classes is None:
-            raise ValueError("classes must be given on the first call to partial_fit "
-                             "(all the labels y may hold)")
-        classes = np.unique(np.asarray(classes))
-        if len(classes) < 2:
-            raise ValueError(f"classes must hold at least 2 classes; got {classes}")
-        return self._train(self._new_network(X.shape[1], classes), classes, X, y, 1, None)
-
-    def predict_proba(self, X):
-        """Class probabilities, columns in the order of ``classes_``."""
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(self, "net_")
-        return self.net_.predict_proba(self._validate(X, reset=False))
-
-    def predict(self, X):
-        """The most probable label of each row."""
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
-
-
-def _concat(first, second):
-    import pandas as pd
-
-    return pd.concat([first, second], ignore_index=True)

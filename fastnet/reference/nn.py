@@ -37,7 +37,8 @@ def log_softmax(x, axis=-1):
 
 
 def kl_divergence(y_true, y_pred):
-    """Per-row ``sum(p log(p / q))`` with both clipped to ``[1e-15, 1 - 1e-15]`` (the seed)."""
+    """Per-row ``sum(p log(p / q))`` with both clipped to ``[1e-15, 1 - 1e-15]``, the MLP
+    study's loss."""
     y_pred = np.clip(np.asarray(y_pred), CLIP, 1 - CLIP)
     y_true = np.clip(np.asarray(y_true), CLIP, 1 - CLIP)
     return np.sum(y_true * np.log(y_true / y_pred), axis=-1)

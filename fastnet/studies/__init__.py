@@ -1,4 +1,4 @@
-"""The seed studies as functions, fanned out with :func:`fastnet.parallel.run`.
+"""The studies fastnet was built for, as functions, fanned out with :func:`fastnet.parallel.run`.
 
 - :func:`gmm_vs_kmeans`: adjusted Rand index of a Gaussian mixture and of k-means
   on anisotropic Gaussian blobs, one row per simulation.

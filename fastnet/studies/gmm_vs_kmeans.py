@@ -16,12 +16,18 @@ study ``seed``, see :func:`fastnet.parallel.run`), so the table is the same for 
 
 from __future__ import annotations
 
+import os
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .._validation import check_fits_in_memory, check_int
 from ..cluster import GaussianMixture, KMeans, adjusted_rand_score
 from ..parallel import check_task_count, run
-from ..random import as_seed_sequence, rng, spawn_sequences
+from ..random import SeedLike, as_seed_sequence, rng, spawn_sequences
+
+if TYPE_CHECKING:  # pandas comes with the table fastnet.parallel.run builds
+    import pandas as pd
 
 __all__ = ["gmm_vs_kmeans", "simulate", "generate_data", "task_seeds", "check_arguments",
            "check_seed", "N_CLUSTERS", "CLUSTER_STD", "CENTER_BOX", "TRANSFORMATION",
@@ -36,7 +42,8 @@ TRANSFORMATION = np.array([[0.6, -0.6], [-0.4, 0.8]])
 OUTPUT_COLUMNS = ("ari_gmm", "ari_kmeans", "difference")
 
 
-def generate_data(n_samples=300, seed=None):
+def generate_data(n_samples: int = 300,
+                  seed: SeedLike = None) -> tuple[np.ndarray, np.ndarray]:
     """The seed's ``generate_data``: three anisotropic Gaussian blobs and their labels.
 
     As ``make_blobs(n_samples, cluster_std=2.5)`` followed by ``X @ TRANSFORMATION``:
@@ -125,8 +132,10 @@ def check_arguments(n_sims, seed, n_samples, n_init):
     return n_sims, seed, n_samples, n_init
 
 
-def gmm_vs_kmeans(n_sims=40, seed=8888, n_samples=300, n_init=20, n_jobs=1, backend=None,
-                  progress=False, checkpoint=None, scheduler=None):
+def gmm_vs_kmeans(n_sims: int = 40, seed: SeedLike = 8888, n_samples: int = 300,
+                  n_init: int = 20, n_jobs: int = 1, backend: str | None = None,
+                  progress: bool = False, checkpoint: str | os.PathLike | None = None,
+                  scheduler: str | None = None) -> pd.DataFrame:
     """Adjusted Rand index of a Gaussian mixture and of k-means on ``n_sims`` fresh
     anisotropic blob data sets (the seed's ``run_experiment``, repeated).
 

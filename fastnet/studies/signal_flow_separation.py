@@ -27,8 +27,8 @@ and the flows solved by conjugate gradients, so graphs of 10^6 nodes are fine - 
 probabilities to match: a graph has about ``n_nodes * block_size * (diag_p +
 feedforward_p + (n_blocks - 2) * low_p)`` edges, so the seed's probabilities suit blocks
 of tens to thousands of nodes, and blocks of 10^5 nodes want probabilities ~1e-5
-(5 blocks of 100,000 nodes at ``low_p=5e-6, diag_p=4e-5, feedforward_p=6e-5``, 5.2
-million edges: about 4 s on 2 cores).
+(5 blocks of 100,000 nodes at ``low_p=5e-6, diag_p=4e-5, feedforward_p=6e-5`` give
+5.2 million edges).
 ``z`` has zero mean on every connected component of the graph (isolated nodes get 0);
 the default probabilities give connected graphs.
 
@@ -39,6 +39,8 @@ sampler, ``pinv`` signal flow, pairwise-count separation).
 from __future__ import annotations
 
 import numbers
+import os
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -47,6 +49,7 @@ from scipy.stats import rankdata
 from .._validation import check_fits_in_memory, check_int
 from ..graph import feedforward_block_probs, sbm, signal_flow
 from ..parallel import check_task_count, run
+from ..random import SeedLike
 from .gmm_vs_kmeans import check_seed
 
 __all__ = ["signal_flow_separation", "simulate", "summarize", "separation", "make_tasks",
@@ -191,9 +194,13 @@ def to_long(wide):
     return pd.DataFrame(long, columns=list(LONG_COLUMNS))
 
 
-def signal_flow_separation(n_blocks=(5,), block_size=(50,), low_p=0.05, diag_p=0.2,
-                           feedforward_p=0.3, n_sims=1, seed=2024, n_jobs=1, backend=None,
-                           progress=False, checkpoint=None, scheduler=None):
+def signal_flow_separation(n_blocks: int | Sequence[int] = (5,),
+                           block_size: int | Sequence[int] = (50,), low_p: float = 0.05,
+                           diag_p: float = 0.2, feedforward_p: float = 0.3, n_sims: int = 1,
+                           seed: SeedLike = 2024, n_jobs: int = 1, backend: str | None = None,
+                           progress: bool = False,
+                           checkpoint: str | os.PathLike | None = None,
+                           scheduler: str | None = None) -> pd.DataFrame:
     """Signal flow per block of directed feedforward SBMs, and how well it separates
     adjacent blocks, over a sweep of chain lengths and block sizes.
 
