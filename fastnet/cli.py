@@ -14,10 +14,19 @@ def _bench(args) -> int:
 
     as_json = getattr(args, "json", False)
     if not as_json:
-        print(f"fastnet {__version__} - median time per call; ref/fast > 1 means fastnet is "
-              f"faster ({_threads.max_threads()} Numba threads)", flush=True)
+        what = ("scaling = time at the fewest threads / time at the most"
+                if args.threads is not None else "ref/fast > 1 means fastnet is faster")
+        print(f"fastnet {__version__} - median time per call; {what} "
+              f"({_threads.max_threads()} Numba threads)", flush=True)
     try:
-        rows = bench.run(args.filter, quick=args.quick, repeat=args.repeat, quiet=as_json)
+        if args.threads is not None:
+            from .bench.threads import parse_thread_counts, run_scaling
+
+            rows = run_scaling(args.filter, parse_thread_counts(args.threads),
+                               quick=args.quick, repeat=args.repeat, quiet=as_json)
+        else:
+            rows = bench.run(args.filter, quick=args.quick, repeat=args.repeat,
+                             quiet=as_json)
     except ValueError as exc:
         print(f"fastnet bench: error: {exc}", file=sys.stderr)
         return 2
@@ -109,6 +118,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="only cases whose name matches (glob, or a substring)")
     bench.add_argument("--repeat", type=int, default=7, metavar="N",
                        help="timings per measurement; the median is reported (default 7)")
+    bench.add_argument("--threads", metavar="LIST",
+                       help="thread scaling instead: time each case's fast callable and "
+                            "baselines with Numba and BLAS capped at each count, e.g. "
+                            "1,2,4,8,16, and print time at the fewest / time at the most")
     bench.add_argument("--json", action="store_true",
                        help="print the rows (seconds, ratios, peers) as JSON instead of a table")
     bench.set_defaults(func=_bench)

@@ -103,3 +103,48 @@ def test_benchmark_fast(benchmark, case):
     args = case.inputs(case.sizes[0], "float64")
     case.fast(*args)  # compile outside the timing
     benchmark(case.fast, *args)
+
+
+def test_thread_scaling_rows_and_table():
+    from fastnet._threads import max_threads
+    from fastnet.bench.threads import format_scaling, parse_thread_counts, run_scaling
+
+    assert parse_thread_counts("2,1,2") == sorted({1, min(2, max_threads())})
+    assert parse_thread_counts(f"{max_threads() + 5}") == [max_threads()]
+    for bad in ("", "0,1", "a"):
+        with pytest.raises(ValueError, match="threads must be"):
+            parse_thread_counts(bad)
+    # a table of two tiny cases, one with a baseline: the mechanics, not the kernels
+    def double(x):
+        return 2 * x
+
+    tiny = [bench.Case(name=name, fast=double, reference=double,
+                       make_inputs=lambda size, dtype, rng: (np.ones(size, dtype),),
+                       baselines=baselines, sizes=(10, 100))
+            for name, baselines in (("tiny_a", lambda: {"floor": np.negative}),
+                                    ("tiny_b", lambda: {}))]
+    counts = sorted({1, max_threads()})
+    rows = run_scaling("tiny", [1, max_threads()], quick=True, repeat=1, dtypes=["float32"],
+                       quiet=True, cases=tiny)
+    assert [r["case"] for r in rows] == ["tiny_a", "tiny_b"]
+    assert [set(r["times"]) for r in rows] == [{"fast", "floor"}, {"fast"}]
+    for row in rows:
+        assert row["size"] == 10 and row["dtype"] == "float32"
+        assert all(sorted(t) == counts and min(t.values()) > 0 for t in row["times"].values())
+        fast = row["times"]["fast"]
+        assert row["scaling"] == {n: fast[counts[0]] / fast[n] for n in counts}
+    table = format_scaling(rows).splitlines()
+    assert len(table) == 3 and "scaling" in table[0] and table[1].startswith("tiny_a ")
+    assert "floor" in table[1] and table[2].rstrip().endswith("-")
+    with pytest.raises(ValueError, match="matches no case"):
+        run_scaling("nope", [1], quiet=True)
+
+
+def test_cli_thread_scaling(capsys):
+    from fastnet.cli import main
+
+    assert main(["bench", "--quick", "--filter", "onehot", "--repeat", "1",
+                 "--threads", "1,2"]) == 0
+    out = capsys.readouterr().out
+    assert "scaling" in out and "onehot" in out
+    assert main(["bench", "--filter", "onehot", "--threads", "x"]) == 2
