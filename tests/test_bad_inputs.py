@@ -264,7 +264,7 @@ SPECS = [
     Spec("pca", decomposition.pca, dict(X=X, n_components=2), {"X": "matrix"},
          bad("n_components", COUNT + (HUGE,)) + bad("standardize", BOOL)),
     Spec("PCA", _fit(decomposition.PCA, n_components=2), dict(X=X), {"X": "matrix"},
-         bad("n_components", (0, 2.5, "a", HUGE)) + bad("standardize", BOOL),
+         bad("n_components", (-1, 2.5, "a", HUGE)) + bad("standardize", BOOL),
          skip=("X:object",), match=_EST),
     Spec("denoise", decomposition.denoise, dict(X=X, basis=np.eye(4)[:2]),
          {"X": "matrix", "basis": "factor"},

@@ -1,9 +1,10 @@
 """scikit-learn compliance of every fastnet estimator, one test per check.
 
 Each estimator is checked with non-default parameters only where the defaults are
-sized for the studies (MNIST-size data) rather than the checks' toy data (said per estimator).
-Expected failures: none.  scikit-learn itself skips ``check_array_api_input`` unless
-SCIPY_ARRAY_API is set (fastnet's kernels take NumPy arrays only).
+sized for the studies (MNIST-size data) rather than the checks' toy data (said per
+estimator).  Expected failures: :data:`EXPECTED_FAILURES`, each with its reason.
+scikit-learn itself skips ``check_array_api_input`` unless SCIPY_ARRAY_API is set
+(fastnet's kernels take NumPy arrays only).
 """
 
 import warnings
@@ -26,8 +27,13 @@ ESTIMATORS = [
     MLPClassifier(hidden_layer_sizes=(32,), batch_size=16),
 ]
 
-#: check name -> reason, per estimator class: none expected.
+#: check name -> reason, per estimator class.
 EXPECTED_FAILURES = {type(estimator).__name__: {} for estimator in ESTIMATORS}
+EXPECTED_FAILURES["KMeans"] = {
+    f"check_sample_weight_equivalence_on_{kind}_data":
+        "sample_weight is not equivalent to removing/repeating samples: the random init "
+        "draws depend on the row order (scikit-learn's KMeans expects this failure too)"
+    for kind in ("dense", "sparse")}
 
 
 @parametrize_with_checks(

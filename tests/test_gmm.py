@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from conftest import output_with_threads
 from numpy.testing import assert_allclose
+from sklearn.utils._param_validation import InvalidParameterError
 
 from fastnet.cluster import GaussianMixture, gaussian_mixture
 from fastnet.reference import cluster as ref
@@ -125,8 +126,8 @@ def test_bad_input(data, start):
         gaussian_mixture(data, 3, weights_init=[0.5, 0.5, 0.5])
     with pytest.raises(ValueError, match=r"precisions_init\[0\] must be symmetric positive"):
         gaussian_mixture(data, 3, precisions_init=-np.repeat(np.eye(5)[None], 3, axis=0))
-    with pytest.raises(ValueError, match="covariance_type must be 'full'"):
-        GaussianMixture(2, covariance_type="diag").fit(data)
+    with pytest.raises(InvalidParameterError, match="'covariance_type' parameter"):
+        GaussianMixture(2, covariance_type="diagonal").fit(data)
     model = GaussianMixture(2, random_state=0).fit(data)
     with pytest.raises(ValueError, match="X has 4 features, but GaussianMixture is expecting 5"):
         model.predict(data[:, :4])
@@ -135,7 +136,7 @@ def test_bad_input(data, start):
 def test_collapse_names_the_component():
     rng = np.random.default_rng(0)
     X = np.column_stack([rng.normal(size=100), np.full(100, 3.0)])  # no variance in column 1
-    with pytest.raises(ValueError, match=r"component [01] has an ill-defined covariance"):
+    with pytest.raises(ValueError, match=r"ill-defined empirical covariance.*component [01]"):
         gaussian_mixture(X, 2, reg_covar=0.0, means_init=[[-1.0, 3.0], [1.0, 3.0]],
                          weights_init=[0.5, 0.5],
                          precisions_init=np.repeat(np.eye(2)[None], 2, axis=0))
@@ -146,7 +147,7 @@ def test_inline_exp_is_accurate_to_an_ulp():
 
     import numba
 
-    gmm = sys.modules["fastnet.cluster.gmm"]
+    gmm = sys.modules["fastnet.cluster.gmm_full"]
 
     @numba.njit
     def apply(xs, out):
@@ -165,14 +166,14 @@ def test_precision_cholesky_kernel_matches_lapack(rng):
 
     import scipy.linalg
 
-    gmm = sys.modules["fastnet.cluster.gmm"]
+    gmm = sys.modules["fastnet.cluster.gmm_full"]
     A = rng.standard_normal((4, 6, 6))
     covariances = A @ A.transpose(0, 2, 1) + 0.1 * np.eye(6)
     expected = np.array([scipy.linalg.solve_triangular(
         scipy.linalg.cholesky(c, lower=True), np.eye(6), lower=True).T for c in covariances])
     assert_allclose(gmm._precision_cholesky(covariances), expected, rtol=1e-12, atol=1e-13)
     covariances[2] = -np.eye(6)
-    with pytest.raises(ValueError, match="component 2 has an ill-defined covariance"):
+    with pytest.raises(ValueError, match=r"ill-defined empirical covariance.*component 2 "):
         gmm._precision_cholesky(covariances)
 
 
@@ -190,3 +191,193 @@ def test_both_drivers_agree_and_result_is_frozen(data, capsys):
     assert_allclose(compiled.precisions, np.linalg.inv(compiled.covariances), rtol=1e-8)
     with pytest.raises(dataclasses.FrozenInstanceError):
         compiled.n_iter = 0
+
+
+# ---------------------------------------------------------------- scikit-learn's contract
+COVARIANCE_TYPES = ["full", "tied", "diag", "spherical"]
+FITTED = ("weights_", "means_", "covariances_", "precisions_", "precisions_cholesky_")
+
+
+def _quiet(model, X):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return model.fit(X)
+
+
+def _assert_same_fit(ours, theirs, X, rtol=1e-7):
+    assert ours.n_iter_ == theirs.n_iter_ and ours.converged_ == theirs.converged_
+    for name in FITTED:
+        assert_allclose(getattr(ours, name), getattr(theirs, name), rtol=rtol, atol=1e-9,
+                        err_msg=name)
+    # a start with one row per component ('k-means++', 'random_from_data') has variances
+    # reg_covar + scikit-learn's rounding of E[x^2] - mu^2 (fastnet centres the sums):
+    # its first bound, ~ -1 / reg_covar, agrees to ~1e-7
+    assert_allclose(ours.lower_bounds_[1:], theirs.lower_bounds_[1:], rtol=1e-9)
+    assert_allclose(ours.lower_bounds_[0], theirs.lower_bounds_[0], rtol=1e-6)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-8)
+    assert_allclose(ours.score_samples(X), theirs.score_samples(X), rtol=1e-9)
+    assert_allclose([ours.bic(X), ours.aic(X)], [theirs.bic(X), theirs.aic(X)], rtol=1e-9)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+@pytest.mark.parametrize("init_params", ["kmeans", "k-means++", "random", "random_from_data"])
+def test_same_random_state_gives_scikit_learns_fit(data, covariance_type, init_params):
+    """scikit-learn's draws from random_state for every init, its EM for every
+    covariance type: the same fit."""
+    from sklearn.mixture import GaussianMixture as SkGaussianMixture
+
+    kwargs = dict(covariance_type=covariance_type, init_params=init_params,
+                  random_state=7, n_init=2, max_iter=40)
+    ours = _quiet(GaussianMixture(3, **kwargs), data)
+    theirs = _quiet(SkGaussianMixture(3, **kwargs), data)
+    _assert_same_fit(ours, theirs, data)
+
+
+@pytest.mark.parametrize("covariance_type", ["tied", "diag", "spherical"])
+@pytest.mark.parametrize("size", [60, 6000])  # the compiled loop; the (parallel) pass
+def test_constrained_kernels_match_twin(rng, covariance_type, size):
+    X = rng.standard_normal((size, 4)) * [1.0, 2.0, 0.5, 1.5] + rng.integers(0, 3, (size, 1))
+    weights = np.full(3, 1 / 3)
+    means = X[rng.choice(size, 3, replace=False)]
+    variances = X.var(axis=0)
+    covariances = {"tied": np.cov(X.T), "diag": np.repeat(variances[None], 3, axis=0),
+                   "spherical": np.full(3, variances.mean())}[covariance_type]
+    precisions = (np.linalg.inv(covariances) if covariance_type == "tied"
+                  else 1.0 / covariances)
+    w, m, c, bounds = ref.gaussian_mixture_constrained(X, weights, means, covariances, 12,
+                                                       covariance_type)
+    for verbose in (0, 1):  # verbose runs the Python-driven loop
+        model = _quiet(GaussianMixture(3, covariance_type=covariance_type, tol=0.0,
+                                       max_iter=12, weights_init=weights, means_init=means,
+                                       precisions_init=precisions, verbose=verbose), X)
+        assert_allclose(model.weights_, w, rtol=1e-9)
+        assert_allclose(model.means_, m, rtol=1e-9, atol=1e-12)
+        assert_allclose(model.covariances_, c, rtol=1e-9, atol=1e-12)
+        assert_allclose(model.lower_bounds_, bounds, rtol=1e-10)
+    from sklearn.mixture import GaussianMixture as SkGaussianMixture
+
+    theirs = _quiet(SkGaussianMixture(3, covariance_type=covariance_type, tol=0.0,
+                                      max_iter=12, weights_init=weights, means_init=means,
+                                      precisions_init=precisions), X)
+    assert_allclose(model.score_samples(X), theirs.score_samples(X), rtol=1e-9)
+    assert_allclose(model.predict_proba(X), theirs.predict_proba(X), atol=1e-9)
+
+
+def test_diag_pass_identical_for_any_number_of_threads():
+    code = """
+        import numpy as np, warnings
+        from fastnet.cluster import GaussianMixture
+        warnings.simplefilter("ignore")
+        X = np.random.default_rng(0).standard_normal((20000, 3))
+        for kind in ("diag", "tied"):
+            m = GaussianMixture(4, covariance_type=kind, init_params="random_from_data",
+                                random_state=2, max_iter=10, tol=0.0).fit(X)
+            print(repr(m.lower_bound_), repr(m.means_.sum()), repr(m.covariances_.sum()))
+    """
+    output_with_threads(code, 1)  # fill the cache first (see the full pass's test)
+    assert output_with_threads(code, 1) == output_with_threads(code, 2)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_warm_start_and_max_iter_zero_as_scikit_learn(data, covariance_type):
+    from sklearn.mixture import GaussianMixture as SkGaussianMixture
+
+    kwargs = dict(covariance_type=covariance_type, random_state=3, max_iter=2,
+                  warm_start=True)
+    ours, theirs = GaussianMixture(3, **kwargs), SkGaussianMixture(3, **kwargs)
+    for _ in range(3):  # each fit continues from the last, n_init ignored
+        _quiet(ours, data)
+        _quiet(theirs, data)
+        _assert_same_fit(ours, theirs, data)
+        assert_allclose(ours.lower_bound_, theirs.lower_bound_, rtol=1e-10)
+    kwargs = dict(covariance_type=covariance_type, random_state=3, max_iter=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # max_iter=0 (the start itself) does not warn
+        ours = GaussianMixture(3, **kwargs).fit(data)
+        theirs = SkGaussianMixture(3, **kwargs).fit(data)
+    assert ours.n_iter_ == 0 and ours.lower_bound_ == -np.inf and not ours.converged_
+    for name in FITTED:
+        assert_allclose(getattr(ours, name), getattr(theirs, name), rtol=1e-9, err_msg=name)
+
+
+@pytest.mark.parametrize("covariance_type", COVARIANCE_TYPES)
+def test_sample_draws_as_scikit_learn(data, covariance_type):
+    from sklearn.mixture import GaussianMixture as SkGaussianMixture
+
+    kwargs = dict(covariance_type=covariance_type, random_state=5)
+    ours = _quiet(GaussianMixture(3, **kwargs), data)
+    theirs = _quiet(SkGaussianMixture(3, **kwargs), data)
+    X_ours, y_ours = ours.sample(40)
+    X_theirs, y_theirs = theirs.sample(40)
+    np.testing.assert_array_equal(y_ours, y_theirs)
+    assert_allclose(X_ours, X_theirs, rtol=1e-6, atol=1e-8)
+    assert X_ours.dtype == np.float64 and y_ours.dtype == np.int64
+    with pytest.raises(ValueError, match="The sampling requires at least one sample"):
+        ours.sample(0)
+
+
+def test_float32_input_keeps_float32_parameters(data):
+    from sklearn.mixture import GaussianMixture as SkGaussianMixture
+
+    X = data.astype(np.float32)
+    ours = _quiet(GaussianMixture(3, covariance_type="diag", random_state=0), X)
+    theirs = _quiet(SkGaussianMixture(3, covariance_type="diag", random_state=0), X)
+    for name in FITTED:
+        assert getattr(ours, name).dtype == getattr(theirs, name).dtype == np.float32
+        assert_allclose(getattr(ours, name), getattr(theirs, name), rtol=2e-3, atol=1e-4)
+    assert ours.score_samples(X).dtype == ours.predict_proba(X).dtype == np.float32
+
+
+def test_seeds_inits_are_extension_values(data):
+    """'random_rows' and 'fastnet_kmeans' are the functional API's starts ('random_rows'
+    its default, 'kmeans' fastnet's k-means), drawn with the same seeding."""
+    for init, functional_init in (("random_rows", "random_rows"),
+                                  ("fastnet_kmeans", "kmeans")):
+        model = _quiet(GaussianMixture(3, init_params=init, random_state=4, n_init=2,
+                                       max_iter=50), data)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = gaussian_mixture(data, 3, init_params=functional_init, seed=4, n_init=2,
+                                   max_iter=50)
+        assert_allclose(model.means_, fit.means, rtol=1e-12)
+        assert_allclose(model.covariances_, fit.covariances, rtol=1e-12)
+        assert model.lower_bounds_ == fit.lower_bounds
+
+
+def test_parameter_errors_as_scikit_learn(data):
+    from sklearn.mixture import GaussianMixture as SkGaussianMixture
+
+    d = data.shape[1]
+    cases = [dict(weights_init=[0.5, 0.6, 0.2]), dict(weights_init=[0.5, 0.5]),
+             dict(weights_init=[1.5, -0.25, -0.25]), dict(means_init=np.zeros((2, d))),
+             dict(covariance_type="diag", precisions_init=-np.ones((3, d))),
+             dict(covariance_type="tied", precisions_init=-np.eye(d)),
+             dict(precisions_init=np.ones((3, d, d))), dict(max_iter=-1),
+             dict(n_components=1000)]
+    for kwargs in cases:
+        kwargs = {"n_components": 3, **kwargs}
+        with pytest.raises(ValueError) as theirs:
+            SkGaussianMixture(**kwargs).fit(data)
+        with pytest.raises(type(theirs.value)) as ours:
+            GaussianMixture(**kwargs).fit(data)
+        assert str(ours.value) == str(theirs.value), kwargs
+    # the valid values listed also name fastnet's extensions
+    with pytest.raises(InvalidParameterError, match="'init_params' parameter.*random_rows"):
+        GaussianMixture(3, init_params="bogus").fit(data)
+
+
+def test_failed_refit_leaves_the_model_unchanged(data):
+    model = GaussianMixture(3, random_state=0).fit(data)
+    before = {name: getattr(model, name).copy() for name in FITTED}
+    with pytest.raises(ValueError, match="Expected n_samples >= n_components"):
+        model.fit(data[:2, :4])  # validation has already seen 4 features
+    assert model.n_features_in_ == data.shape[1]
+    for name in FITTED:
+        np.testing.assert_array_equal(getattr(model, name), before[name])
+    model.set_params(reg_covar=0.0, covariance_type="spherical", init_params="random",
+                     random_state=0)
+    with pytest.raises(ValueError, match="ill-defined empirical covariance"):
+        model.fit(np.zeros((10, 5)))  # every variance 0
+    for name in FITTED:
+        np.testing.assert_array_equal(getattr(model, name), before[name])

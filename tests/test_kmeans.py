@@ -179,3 +179,250 @@ def test_result_is_a_frozen_dataclass(blobs):
     assert repr(result).startswith("KMeansResult(k=5, inertia=")
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.inertia = 0.0
+
+
+# ---------------------------------------------------------------- scikit-learn's KMeans
+def _sk_estimator(**kwargs):
+    from sklearn.cluster import KMeans as SkKMeans
+
+    return SkKMeans(**kwargs)
+
+
+def _fit_both(X, sample_weight=None, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = KMeans(**kwargs).fit(X, sample_weight=sample_weight)
+        theirs = _sk_estimator(**kwargs).fit(X, sample_weight=sample_weight)
+    return ours, theirs
+
+
+def _assert_same_fit(ours, theirs, rtol=1e-7):
+    assert_array_equal(ours.labels_, theirs.labels_)
+    assert_allclose(ours.cluster_centers_, theirs.cluster_centers_, rtol=rtol,
+                    atol=rtol * np.abs(theirs.cluster_centers_).max())
+    assert_allclose(ours.inertia_, theirs.inertia_, rtol=rtol)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert ours.cluster_centers_.dtype == theirs.cluster_centers_.dtype
+    assert ours.labels_.dtype == theirs.labels_.dtype
+
+
+@pytest.mark.parametrize("init", ["k-means++", "random"])
+@pytest.mark.parametrize("random_state", [0, 1, 7])
+def test_same_random_state_gives_scikit_learn_fit(blobs, init, random_state):
+    """scikit-learn's draws (k-means++ and 'random', several starts): the same
+    starting centres, hence the same fit, for the same random_state."""
+    ours, theirs = _fit_both(blobs, n_clusters=5, init=init, n_init=3,
+                             random_state=random_state)
+    _assert_same_fit(ours, theirs)
+    # the default n_init='auto' (1 start for k-means++, 10 for 'random')
+    ours, theirs = _fit_both(blobs, n_clusters=5, init=init, random_state=random_state)
+    _assert_same_fit(ours, theirs)
+    assert ours._n_init == theirs._n_init == (1 if init == "k-means++" else 10)
+
+
+@pytest.mark.parametrize("container", ["csr", "csc", "dense"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_weights_and_sparse_input_give_scikit_learn_fit(blobs, rng, container, dtype):
+    import scipy.sparse as sp
+
+    X = np.where(blobs > 2, blobs, 0.0).astype(dtype)  # a third of the entries nonzero
+    if container != "dense":
+        X = getattr(sp, f"{container}_matrix")(X)
+    weights = rng.uniform(0.2, 3.0, X.shape[0])
+    ours, theirs = _fit_both(X, sample_weight=weights, n_clusters=4, n_init=2,
+                             random_state=3)
+    _assert_same_fit(ours, theirs, rtol=1e-7 if dtype == np.float64 else 1e-4)
+    assert_array_equal(ours.predict(X), theirs.predict(X))
+    assert_allclose(ours.score(X, sample_weight=weights), theirs.score(X, sample_weight=weights),
+                    rtol=1e-6)
+    assert_allclose(ours.transform(X), theirs.transform(X), rtol=1e-5, atol=1e-5)
+    assert ours.transform(X).dtype == theirs.transform(X).dtype
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_weighted_driver_matches_twin(rng, sparse):
+    """The weighted dense / CSR kernels against the NumPy twin, with zero weights and
+    clusters that start empty (relocation)."""
+    import scipy.sparse as sp
+
+    from fastnet.cluster.kmeans_weighted import lloyd_weighted
+
+    X = rng.standard_normal((500, 6)) + rng.integers(0, 4, (500, 1)) * 3
+    X[X < 0.5] = 0.0
+    weights = rng.uniform(0.0, 2.0, 500)
+    weights[::7] = 0.0
+    init = np.vstack([X[:4], np.full((2, 6), 50.0)])  # the last two start empty
+    data = sp.csr_matrix(X) if sparse else X
+    for max_iter, tol in [(1, 0.0), (3, 0.0), (100, 0.0), (100, 1e-3)]:
+        centers, labels, inertia, n_iter = lloyd_weighted(data, weights, init, max_iter, tol)
+        twin = ref.kmeans_weighted(X, weights, init, max_iter, tol)
+        assert_array_equal(labels, twin[1])
+        assert_allclose(centers, twin[0], rtol=1e-10, atol=1e-12)
+        assert_allclose(inertia, twin[2], rtol=1e-10)
+        assert n_iter == twin[3]
+
+
+@pytest.mark.no_jit
+def test_wide_weighted_data_matches_twin(rng):
+    from fastnet.cluster.kmeans import WIDE
+    from fastnet.cluster.kmeans_weighted import lloyd_weighted
+
+    X = rng.standard_normal((300, WIDE + 8)) + rng.integers(0, 3, (300, 1)) * 2
+    weights = rng.uniform(0.5, 1.5, 300)
+    centers, labels, inertia, n_iter = lloyd_weighted(X, weights, X[:3], 50, 0.0)
+    twin = ref.kmeans_weighted(X, weights, X[:3], 50, 0.0)
+    assert_array_equal(labels, twin[1])
+    assert_allclose(inertia, twin[2], rtol=1e-10)
+    assert n_iter == twin[3]
+
+
+def test_seeds_options_equal_the_functional_api(blobs):
+    """init='random-partition' (the seeds' init) and a SeedSequence random_state use
+    fastnet's seeding: the fit of fastnet.cluster.kmeans with that seed."""
+    for seed in (0, 5):
+        model = KMeans(5, init="random-partition", n_init=3, max_iter=80,
+                       random_state=seed).fit(blobs)
+        result = kmeans(blobs, 5, init="random-partition", n_init=3, max_iter=80, seed=seed)
+        assert_array_equal(model.labels_, result.labels)
+        assert_array_equal(model.cluster_centers_, result.centers)
+        assert model.inertia_ == result.inertia and model.n_iter_ == result.n_iter
+        model = KMeans(5, n_init=3, random_state=np.random.SeedSequence(seed)).fit(blobs)
+        result = kmeans(blobs, 5, n_init=3, seed=seed)
+        assert_array_equal(model.labels_, result.labels)
+        assert_array_equal(model.cluster_centers_, result.centers)
+
+
+def test_elkan_gives_lloyds_result(blobs):
+    lloyd = KMeans(5, random_state=2).fit(blobs)
+    elkan = KMeans(5, random_state=2, algorithm="elkan").fit(blobs)
+    assert_array_equal(elkan.labels_, lloyd.labels_)
+    assert_array_equal(elkan.cluster_centers_, lloyd.cluster_centers_)
+    assert elkan.n_iter_ == lloyd.n_iter_
+
+
+def test_parameter_validation_and_warnings_as_scikit_learn(blobs):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    for params in [{"n_clusters": "3"}, {"n_clusters": 0}, {"init": "forgy"},
+                   {"n_init": 0}, {"algorithm": "full"}, {"tol": -1.0},
+                   {"random_state": "seed"}]:
+        with pytest.raises(InvalidParameterError):
+            KMeans(**params).fit(blobs)
+    with pytest.raises(ValueError, match=r"n_samples=600 should be >= n_clusters=601"):
+        KMeans(601).fit(blobs)
+    with pytest.raises(ValueError, match="at least one non-zero number"):
+        KMeans(2).fit(blobs, sample_weight=np.zeros(600))
+    with pytest.raises(ValueError, match=r"sample_weight.shape == \(3,\), expected \(600,\)"):
+        KMeans(2).fit(blobs, sample_weight=np.ones(3))
+    with pytest.raises(ValueError, match="sample_weight"):
+        KMeans(2).fit(blobs, sample_weight=np.full(600, np.nan))
+    with pytest.warns(RuntimeWarning, match="performing only one init in KMeans instead "
+                      "of n_init=10"):
+        KMeans(2, init=blobs[:2], n_init=10).fit(blobs)
+    duplicates = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 0.0]])
+    with pytest.warns(ConvergenceWarning, match=r"Number of distinct clusters \(3\) found "
+                      r"smaller than n_clusters \(4\)"):
+        model = KMeans(4, random_state=0).fit(duplicates)
+    assert set(model.labels_) == {0, 1, 2}
+
+
+def test_copy_x_false_restores_x_and_failed_refit_keeps_the_model(blobs):
+    X = blobs.copy()
+    model = KMeans(5, copy_x=False, random_state=0).fit(X)
+    assert_allclose(X, blobs, rtol=0, atol=1e-12)
+    centers = model.cluster_centers_.copy()
+    with pytest.raises(ValueError):
+        model.set_params(n_clusters=1000).fit(blobs)
+    assert_array_equal(model.cluster_centers_, centers)
+    assert model.n_features_in_ == 4
+
+
+def test_verbose_prints_scikit_learns_messages(blobs, capsys):
+    KMeans(5, random_state=0, verbose=1, tol=0).fit(blobs)
+    out = capsys.readouterr().out
+    assert "Initialization complete" in out
+    assert "Iteration 0, inertia" in out
+    assert "strict convergence" in out
+
+
+def test_callable_init_and_feature_names(blobs):
+    import pandas as pd
+
+    def first_rows(X, k, random_state):
+        assert isinstance(random_state, np.random.RandomState)
+        return X[:k].copy()  # scikit-learn's Lloyd would write into a view of X
+
+    ours, theirs = _fit_both(blobs, n_clusters=5, init=first_rows, n_init=1)
+    _assert_same_fit(ours, theirs)
+    frame = pd.DataFrame(blobs, columns=list("abcd"))
+    model = KMeans(3, random_state=0).fit(frame)
+    assert list(model.feature_names_in_) == list("abcd")
+    assert list(model.get_feature_names_out()) == ["kmeans0", "kmeans1", "kmeans2"]
+    assert isinstance(model.set_output(transform="pandas").transform(frame), pd.DataFrame)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_kmeans_plusplus_draws_as_scikit_learn(blobs, rng, sparse):
+    """The same RandomState gives scikit-learn's k-means++ centres (its public
+    ``kmeans_plusplus``), weighted or not, dense or CSR."""
+    import scipy.sparse as sp
+    from sklearn.cluster import kmeans_plusplus
+
+    from fastnet.cluster.kmeans_estimator import _sklearn_plusplus
+
+    X = sp.csr_matrix(np.where(blobs > 1, blobs, 0.0)) if sparse else blobs
+    for seed, weights in [(0, np.ones(len(blobs))), (4, rng.uniform(0, 2, len(blobs)))]:
+        theirs, _ = kmeans_plusplus(X, 7, sample_weight=weights,
+                                    random_state=np.random.RandomState(seed))
+        ours = _sklearn_plusplus(X, 7, weights, np.random.RandomState(seed))
+        assert_array_equal(ours, theirs)
+
+
+def test_seeds_options_on_sparse_input(blobs):
+    """fastnet's seeding on CSR input: the draws and the fit of the dense input."""
+    import scipy.sparse as sp
+
+    X = np.where(blobs > 1, blobs, 0.0)
+    for init in ("random-partition", "k-means++"):
+        dense = KMeans(5, init=init, n_init=2, random_state=np.random.SeedSequence(3)).fit(X)
+        csr = KMeans(5, init=init, n_init=2,
+                     random_state=np.random.SeedSequence(3)).fit(sp.csr_matrix(X))
+        assert_array_equal(csr.labels_, dense.labels_)
+        assert_allclose(csr.cluster_centers_, dense.cluster_centers_, rtol=1e-10)
+
+
+def test_weighted_and_sparse_fits_identical_for_any_number_of_threads():
+    code = """
+        import numpy as np
+        import scipy.sparse as sp
+        from fastnet.cluster import KMeans
+        rng = np.random.default_rng(0)
+        X = rng.standard_normal((20000, 6))
+        X[X < 0.3] = 0.0
+        w = rng.uniform(0.1, 2.0, 20000)
+        for data in (X, sp.csr_matrix(X)):
+            m = KMeans(7, n_init=2, random_state=11).fit(data, sample_weight=w)
+            print(repr(m.inertia_), m.labels_[:50].tolist(), repr(m.cluster_centers_.sum()))
+    """
+    assert output_with_threads(code, 1) == output_with_threads(code, 2)
+
+
+@pytest.mark.parametrize("spread_ties", [True, False])
+def test_kmeans_plusplus_kernels_match_twin(rng, spread_ties):
+    from fastnet.cluster.kmeans import _kmeans_plusplus
+
+    X = np.repeat(rng.standard_normal((40, 3)), 3, axis=0)  # duplicates: ties at the end
+    X = np.vstack([X, rng.standard_normal((2000, 3)) * 5])[: 120 + 300]
+    weights = rng.uniform(0.0, 2.0, len(X))
+    for k in (1, 5, 60):
+        uniforms = rng.random((k - 1, 2 + int(np.log(k))))
+        ours = _kmeans_plusplus(X, k, 7, uniforms, weights, spread_ties)
+        assert_array_equal(ours, ref.kmeans_plusplus(X, k, 7, uniforms, weights, spread_ties))
+    X = X[:120]  # 40 distinct points, 45 centres: the total reaches 0
+    uniforms = rng.random((44, 5))
+    ours = _kmeans_plusplus(X, 45, 0, uniforms, np.ones(120), spread_ties)
+    twin = ref.kmeans_plusplus(X, 45, 0, uniforms, np.ones(120), spread_ties)
+    # equal weights make exact ties between candidates, which rounding breaks either way
+    assert_array_equal(np.unique(ours, axis=0), np.unique(twin, axis=0))
+    assert_array_equal(np.unique(ours, axis=0), np.unique(X, axis=0))

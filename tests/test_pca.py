@@ -90,7 +90,7 @@ def test_estimator_roundtrip_dtype_and_ratios(X):
 def test_zero_variance_column_left_unscaled(X):
     X = X.copy()
     X[:, 4] = 7.25
-    model = PCA(5).fit(X)
+    model = PCA(5, standardize=True).fit(X)
     assert model.scale_[4] == 1.0 and model.mean_[4] == 7.25
     assert_allclose(model.components_[:, 4], 0.0, atol=1e-12)
 
@@ -131,7 +131,7 @@ def test_denoise_matches_twin_and_seed_formula(X, rng):
     once = denoise(X, skewed)
     assert_allclose(once, ref.denoise(X, skewed), rtol=1e-9)
     assert_allclose(denoise(once, skewed), once, rtol=1e-9, atol=1e-9)
-    model = PCA(4).fit(X)
+    model = PCA(4, standardize=True).fit(X)  # the seeds' standardised PCA
     expected = ref.unstandardize(
         ref.standardize(X, X) @ model.components_.T @ model.components_, X)
     assert_allclose(denoise(X, model), expected, rtol=1e-9, atol=1e-9)
@@ -148,7 +148,7 @@ def test_denoising_noisy_digits_lowers_the_error():
     train, test = slice(0, 1400), slice(1400, None)
     before = np.mean((noisy[test] - clean[test]) ** 2)
 
-    pca_model = PCA(20).fit(noisy[train])
+    pca_model = PCA(20, standardize=True).fit(noisy[train])  # the seeds' setting
     after_pca = np.mean((denoise(noisy[test], pca_model) - clean[test]) ** 2)
 
     low, width = minmax_range(noisy[train])
@@ -175,9 +175,10 @@ def test_fit_never_forms_a_standardised_copy(rng):
     import tracemalloc
 
     X = rng.standard_normal((20_000, 50))
-    PCA(5).fit(X[:100])  # compile outside the measurement
+    model = PCA(5, standardize=True, svd_solver="covariance_eigh")
+    model.fit(X[:100])  # compile outside the measurement
     tracemalloc.start()
-    PCA(5).fit(X)
+    model.fit(X)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 0.25 * X.nbytes, peak  # a chunk buffer and m x m matrices
@@ -190,3 +191,219 @@ def test_result_is_a_frozen_dataclass(X):
         "scale"]
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.mean = None
+
+
+# ---------------------------------------------------------------- scikit-learn's contract
+SOLVERS = ["full", "covariance_eigh", "arpack", "randomized", "auto"]
+FITTED = ["components_", "explained_variance_", "explained_variance_ratio_",
+          "singular_values_", "mean_", "noise_variance_"]
+
+
+def _assert_same_fit(ours, theirs, X, rtol=1e-9, atol=1e-9):
+    for name in FITTED:
+        assert_allclose(getattr(ours, name), getattr(theirs, name), rtol=rtol, atol=atol,
+                        err_msg=name)
+        assert np.asarray(getattr(ours, name)).dtype == np.asarray(getattr(theirs, name)).dtype
+    for name in ("n_components_", "n_samples_", "n_features_in_"):
+        assert getattr(ours, name) == getattr(theirs, name), name
+    assert ours._fit_svd_solver == theirs._fit_svd_solver
+    assert_allclose(ours.transform(X), theirs.transform(X), rtol=rtol, atol=atol)
+    assert_allclose(ours.score_samples(X), theirs.score_samples(X), rtol=rtol, atol=atol)
+    assert_allclose(ours.get_covariance(), theirs.get_covariance(), rtol=rtol, atol=atol)
+    assert_allclose(ours.get_precision(), theirs.get_precision(), rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("whiten", [False, True])
+def test_defaults_and_solvers_match_scikit_learn(X, solver, whiten):
+    from sklearn.decomposition import PCA as SkPCA
+
+    params = dict(n_components=4, svd_solver=solver, whiten=whiten, random_state=3)
+    ours, theirs = PCA(**params), SkPCA(**params)
+    assert_allclose(ours.fit_transform(X), theirs.fit_transform(X), rtol=1e-9, atol=1e-9)
+    _assert_same_fit(ours, theirs, X)
+    assert_allclose(ours.inverse_transform(ours.transform(X[:5])),
+                    theirs.inverse_transform(theirs.transform(X[:5])), rtol=1e-9)
+    assert set(ours.get_params()) == set(theirs.get_params()) | {"standardize"}
+    assert ours.get_params()["standardize"] is False
+
+
+@pytest.mark.parametrize("n_components", [None, 0, 0.9, 0.5, "mle", 12])
+@pytest.mark.parametrize("solver", ["full", "covariance_eigh"])
+def test_n_components_choices_match_scikit_learn(X, solver, n_components):
+    from sklearn.decomposition import PCA as SkPCA
+
+    ours = PCA(n_components, svd_solver=solver).fit(X)
+    theirs = SkPCA(n_components, svd_solver=solver).fit(X)
+    _assert_same_fit(ours, theirs, X)
+
+
+@pytest.mark.parametrize("shape", [(40, 60), (2000, 30)], ids=["wide", "tall"])
+def test_auto_solver_and_wide_data_match_scikit_learn(rng, shape):
+    from sklearn.decomposition import PCA as SkPCA
+
+    X = rng.standard_normal(shape) @ rng.standard_normal((shape[1], shape[1]))
+    for k in (3, 20, 0.8):
+        ours, theirs = PCA(k).fit(X), SkPCA(k).fit(X)
+        _assert_same_fit(ours, theirs, X, rtol=1e-7, atol=1e-8)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("solver", ["arpack", "covariance_eigh", "auto"])
+def test_sparse_input_matches_scikit_learn(rng, fmt, solver):
+    import scipy.sparse
+    from sklearn.decomposition import PCA as SkPCA
+
+    X = scipy.sparse.random(300, 40, density=0.1, format=fmt, random_state=1) * 7.0
+    ours = PCA(5, svd_solver=solver, random_state=0).fit(X)
+    theirs = SkPCA(5, svd_solver=solver, random_state=0).fit(X)
+    _assert_same_fit(ours, theirs, X.toarray(), rtol=1e-8, atol=1e-10)
+    assert_allclose(ours.transform(X), theirs.transform(X), rtol=1e-8, atol=1e-10)
+    dense = PCA(5, svd_solver=solver, random_state=0).fit(X.toarray())
+    assert_allclose(ours.components_, dense.components_, atol=1e-8)
+
+
+@pytest.mark.parametrize("solver", ["full", "randomized"])
+def test_sparse_input_refused_by_the_dense_solvers(solver):
+    import scipy.sparse
+
+    X = scipy.sparse.random(30, 6, density=0.3, format="csr", random_state=1)
+    with pytest.raises(TypeError, match="PCA only support sparse inputs with the"):
+        PCA(2, svd_solver=solver).fit(X)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_float32_kept_like_scikit_learn(X, solver):
+    from sklearn.decomposition import PCA as SkPCA
+
+    X32 = X.astype(np.float32)
+    ours = PCA(3, svd_solver=solver, random_state=0).fit(X32)
+    theirs = SkPCA(3, svd_solver=solver, random_state=0).fit(X32)
+    for name in FITTED[:-1]:
+        assert getattr(ours, name).dtype == np.float32, name
+        assert_allclose(getattr(ours, name), getattr(theirs, name), rtol=2e-3, atol=1e-3,
+                        err_msg=name)
+    assert ours.transform(X32).dtype == np.float32
+    assert ours.fit_transform(X32).dtype == np.float32
+
+
+@pytest.mark.parametrize("solver", ["full", "arpack", "randomized"])
+def test_copy_false_may_overwrite_x(X, solver):
+    from sklearn.decomposition import PCA as SkPCA
+
+    ours, theirs = X.copy(), X.copy()
+    PCA(3, copy=False, svd_solver=solver, random_state=0).fit(ours)
+    SkPCA(3, copy=False, svd_solver=solver, random_state=0).fit(theirs)
+    assert not np.array_equal(ours, X)
+    if solver == "full":  # the centred data (the truncated solvers leave scratch values)
+        assert_allclose(ours, theirs, atol=1e-12)
+    kept = X.copy()
+    PCA(3, svd_solver=solver, random_state=0).fit(kept)
+    assert_allclose(kept, X, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_standardize_is_scikit_learn_on_standardised_data(X, solver):
+    from sklearn.decomposition import PCA as SkPCA
+    from sklearn.preprocessing import StandardScaler
+
+    Z = StandardScaler().fit_transform(X)
+    ours = PCA(4, svd_solver=solver, standardize=True, random_state=0).fit(X)
+    theirs = SkPCA(4, svd_solver=solver, random_state=0).fit(Z)
+    for name in FITTED[:4]:
+        assert_allclose(getattr(ours, name), getattr(theirs, name), rtol=1e-8, atol=1e-10)
+    assert_allclose(ours.transform(X), theirs.transform(Z), atol=1e-8)
+    assert_allclose(ours.fit_transform(X), theirs.transform(Z), atol=1e-8)
+    assert_allclose(ours.inverse_transform(ours.transform(X[:3])),
+                    X[:3] + (theirs.inverse_transform(theirs.transform(Z[:3])) - Z[:3])
+                    * X.std(axis=0), rtol=1e-8)
+    # a density of X: the standardised data's density times the Jacobian 1 / prod(std)
+    assert_allclose(ours.score_samples(X),
+                    theirs.score_samples(Z) - np.log(X.std(axis=0)).sum(), rtol=1e-9)
+
+
+def test_sparse_standardize_matches_dense(rng):
+    import scipy.sparse
+
+    X = scipy.sparse.random(300, 30, density=0.2, format="csr", random_state=2) * 3.0
+    for solver in ("arpack", "covariance_eigh"):
+        sparse = PCA(4, svd_solver=solver, standardize=True, random_state=0).fit(X)
+        dense = PCA(4, svd_solver=solver, standardize=True, random_state=0).fit(X.toarray())
+        assert_allclose(sparse.components_, dense.components_, atol=1e-8)
+        assert_allclose(sparse.transform(X), dense.transform(X.toarray()), atol=1e-8)
+
+
+def test_parameter_validation_like_scikit_learn(X):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    for params in (dict(n_components=-1), dict(n_components=1.5), dict(n_components="x"),
+                   dict(svd_solver="lapack"), dict(whiten="yes"), dict(tol=-1.0),
+                   dict(iterated_power=-1), dict(n_oversamples=0),
+                   dict(power_iteration_normalizer="qr"), dict(standardize=None)):
+        with pytest.raises(InvalidParameterError):
+            PCA(**params).fit(X)
+    with pytest.raises(ValueError, match="must be strictly less than"):
+        PCA(12, svd_solver="arpack").fit(X)
+    with pytest.raises(ValueError, match=r"must be between 0 and min\(n_samples, n_features\)"):
+        PCA(13, svd_solver="covariance_eigh").fit(X)
+    with pytest.raises(ValueError, match="cannot be a string with svd_solver='randomized'"):
+        PCA("mle", svd_solver="randomized").fit(X)
+
+
+def test_feature_names_set_output_and_failed_refit(X):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X, columns=[f"c{i}" for i in range(12)])
+    model = PCA(3).set_output(transform="pandas").fit(frame)
+    assert list(model.feature_names_in_) == list(frame.columns)
+    assert list(model.get_feature_names_out()) == ["pca0", "pca1", "pca2"]
+    out = model.transform(frame)
+    assert list(out.columns) == ["pca0", "pca1", "pca2"]
+    before = model.components_.copy()
+    with pytest.raises(ValueError):
+        model.set_params(n_components=99).fit(frame)
+    assert_allclose(model.components_, before, rtol=0, atol=0)
+
+
+def test_mle_on_rank_deficient_data_matches_minka(rng):
+    from sklearn.decomposition import PCA as SkPCA
+
+    X = rng.standard_normal((500, 8))
+    X[:, 7] = X[:, :7].mean(axis=1)  # rank 7
+    assert PCA("mle", svd_solver="full").fit(X).n_components_ == 7
+    for solver in ("full", "covariance_eigh"):
+        ours = PCA("mle", svd_solver=solver).fit(X)
+        assert ours.n_components_ == SkPCA("mle", svd_solver=solver).fit(X).n_components_
+
+
+def test_minka_log_likelihood_matches_scikit_learn(rng):
+    from sklearn.decomposition._pca import _assess_dimension, _infer_dimension
+
+    from fastnet.decomposition.pca_solvers import assess_dimension, infer_dimension
+
+    for n in (20, 500):
+        spectrum = np.sort(rng.random(9))[::-1] ** 3
+        for rank in range(1, 9):
+            assert_allclose(assess_dimension(spectrum, rank, n),
+                            _assess_dimension(spectrum, rank, n), rtol=1e-12)
+        assert infer_dimension(spectrum, n) == _infer_dimension(spectrum, n)
+    tiny = np.array([1, 1e-30, 1e-30, 1e-30])
+    assert assess_dimension(tiny, 2, 10) == -np.inf and infer_dimension(tiny, 10) == 1
+    with pytest.raises(ValueError, match=r"should be in \[1, n_features - 1\]"):
+        assess_dimension(tiny, 4, 10)
+
+
+def test_float32_covariance_centres_each_chunk(rng):
+    """float32 is computed in float32 like scikit-learn, but centred per chunk: a large
+    column offset does not cancel the variance away as in ``X^T X - n mean mean^T``."""
+    from sklearn.decomposition import PCA as SkPCA
+
+    X = rng.standard_normal((5000, 8)) @ rng.standard_normal((8, 8)) + 3000.0
+    truth = SkPCA(4, svd_solver="full").fit(X).explained_variance_
+    X32 = X.astype(np.float32)
+    ours = PCA(4, svd_solver="covariance_eigh").fit(X32).explained_variance_
+    theirs = SkPCA(4, svd_solver="covariance_eigh").fit(X32).explained_variance_
+    assert ours.dtype == np.float32
+    exact32 = SkPCA(4, svd_solver="full").fit(X32.astype(np.float64)).explained_variance_
+    assert_allclose(ours, exact32, rtol=1e-4)
+    assert np.abs(ours - exact32).max() < np.abs(theirs - exact32).max()
+    assert_allclose(exact32, truth, rtol=1e-2)  # float32 rounding of X itself

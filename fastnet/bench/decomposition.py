@@ -69,7 +69,10 @@ def inputs_pca(size, dtype, rng):
 def fast_pca(X):
     from ..decomposition import PCA
 
-    return PCA(PCA_COMPONENTS).fit(X).components_
+    # the seeds' standardised PCA by the covariance path, as the twin computes it
+    # (svd_solver='auto' would pick the randomized SVD for the 2,000-row case)
+    model = PCA(PCA_COMPONENTS, standardize=True, svd_solver="covariance_eigh")
+    return model.fit(X).components_
 
 
 def twin_pca(X):

@@ -24,7 +24,12 @@ leaves its former cluster's sum and count; a point that is the last one of its
 cluster is passed over, so relocation never empties another cluster.  Both drivers
 apply this rule through :func:`_relocate_empty_clusters`.
 
-Twin: :func:`fastnet.reference.cluster.kmeans`.
+Greedy k-means++ (:func:`_kmeans_plusplus`): one parallel pass per step measures every
+candidate's potential over fixed row chunks.  scikit-learn's estimator, :class:`KMeans`,
+is in :mod:`fastnet.cluster.kmeans_estimator`; weighted and sparse Lloyd in
+:mod:`fastnet.cluster.kmeans_weighted`.
+
+Twins: :func:`fastnet.reference.cluster.kmeans`, :func:`~fastnet.reference.cluster.kmeans_plusplus`.
 """
 
 from __future__ import annotations
@@ -34,17 +39,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
-from .._estimator import unchanged_on_error, validate_data
 from .._jit import PARALLEL_MIN_WORK, jit, prange, serial_or_parallel_jit
 from .._stats import column_mean_std
 from .._validation import (
     as_2d_float,
     check_int,
     check_nonnegative_float,
-    seed_from_random_state,
 )
 from ..random import SeedLike, spawn_sequences
 from ..random import rng as make_rng
@@ -374,53 +375,80 @@ def random_partition_init(X, k, generator):
     return centers.astype(X.dtype), labels.astype(np.int64)
 
 
-@jit(reassociate=True)
-def _kmeans_plusplus(X, k, first, uniforms):
-    n, d = X.shape
-    centers = np.empty((k, d), dtype=X.dtype)
-    centers[0] = X[first]
-    closest = np.empty(n)
-    for i in range(n):
-        closest[i] = _squared_distance(X, i, centers, 0, 0.0)
-    cumulative = np.empty(n)
-    trial = np.empty(n)
-    best_dist = np.empty(n)
+@serial_or_parallel_jit(reassociate=True)
+def _plusplus_trials(X, candidates, closest, weights, partial):
+    """``partial[c, t]`` = sum over the rows i of chunk c of
+    ``weights[i] * min(closest[i], ||x_i - X[candidates[t]]||^2)``: the weighted
+    potential each candidate would leave, per fixed row chunk (merged in chunk order by
+    the caller, so the sums do not depend on the number of threads)."""
+    n = X.shape[0]
+    rows = _rows_per_chunk(n, partial.shape[0])
+    for c in prange(partial.shape[0]):
+        partial[c] = 0.0
+        for i in range(c * rows, min(n, (c + 1) * rows)):
+            for t in range(candidates.shape[0]):
+                dist = min(closest[i], _squared_distance(X, i, X, candidates[t], 0.0))
+                partial[c, t] += weights[i] * dist
+
+
+@serial_or_parallel_jit(reassociate=True)
+def _plusplus_closest(X, row, closest):
+    """``closest[i] = min(closest[i], ||x_i - X[row]||^2)`` for every row i."""
+    for i in prange(X.shape[0]):
+        closest[i] = min(closest[i], _squared_distance(X, i, X, row, 0.0))
+
+
+def _kmeans_plusplus(X, k, first, uniforms, weights, spread_ties):
+    """Greedy k-means++ from the first centre ``X[first]``: step c draws candidate i
+    where the cumulative weighted squared distance to the nearest centre so far first
+    reaches ``u * total`` for each ``u`` of ``uniforms[c - 1]``, and keeps the candidate
+    that leaves the smallest weighted total (scikit-learn's greedy rule).  When every
+    point already is a centre (total 0) the candidate is ``int(u * n)`` with
+    ``spread_ties`` (fastnet's rule), else the first point (scikit-learn's).
+
+    One parallel pass per step measures all candidates; the cumulative sum is
+    NumPy's sequential ``cumsum`` (scikit-learn's search)."""
+    n = X.shape[0]
+    weights = np.ascontiguousarray(weights, dtype=np.float64)
+    closest = np.full(n, np.inf)
+    _plusplus_closest(X.shape[0] * X.shape[1])(X, first, closest)
+    chosen = np.empty(k, dtype=np.int64)
+    chosen[0] = first
+    partial = np.empty((_n_chunks(n), uniforms.shape[1]))
+    trials = _plusplus_trials(X.size * uniforms.shape[1])
     for c in range(1, k):
-        total = 0.0
-        for i in range(n):
-            total += closest[i]
-            cumulative[i] = total
-        best_sum = np.inf
-        for u in uniforms[c - 1]:
-            if total > 0:
-                candidate = min(np.searchsorted(cumulative, u * total), n - 1)
-            else:  # fewer distinct points than clusters: any point will do
-                candidate = min(int(u * n), n - 1)
-            centers[c] = X[candidate]
-            trial_sum = 0.0
-            for i in range(n):
-                trial[i] = min(closest[i], _squared_distance(X, i, centers, c, 0.0))
-                trial_sum += trial[i]
-            if trial_sum < best_sum:
-                best_sum, best_candidate = trial_sum, candidate
-                best_dist[:] = trial
-        centers[c] = X[best_candidate]
-        closest[:] = best_dist
-    return centers
+        cumulative = np.cumsum(weights * closest)
+        total = cumulative[-1]
+        if total > 0 or not spread_ties:
+            candidates = np.searchsorted(cumulative, uniforms[c - 1] * total)
+        else:  # fewer distinct points than clusters: any point will do
+            candidates = (uniforms[c - 1] * n).astype(np.int64)
+        candidates = np.minimum(candidates, n - 1).astype(np.int64)
+        trials(X, candidates, closest, weights, partial)
+        chosen[c] = candidates[np.argmin(partial.sum(axis=0))]
+        _plusplus_closest(X.shape[0] * X.shape[1])(X, chosen[c], closest)
+    return X[chosen]
 
 
-def kmeans_plusplus_init(X, k, generator):
+def kmeans_plusplus_draws(n, k, generator):
+    """fastnet's k-means++ draws: ``(first, uniforms)``, the first centre
+    ``generator.integers(n)`` and ``generator.random((k - 1, 2 + int(log k)))``."""
+    first = generator.integers(n)
+    return first, generator.random((k - 1, 2 + int(np.log(k))))
+
+
+def kmeans_plusplus_init(X, k, generator, weights=None):
     """Greedy k-means++ (2 + log k candidate centres per step, the best kept).
 
     The first centre is ``X[generator.integers(n)]``; step c draws its candidates
     from ``generator.random(n_trials)`` (all steps' draws are taken in one call, the
-    same numbers), with probability proportional to the squared distance to the
-    nearest centre so far (uniformly when every point already is a centre)."""
+    same numbers), with probability proportional to the (``weights``-weighted) squared
+    distance to the nearest centre so far (uniformly when every point already is a
+    centre)."""
     n = X.shape[0]
-    n_trials = 2 + int(np.log(k))
-    first = generator.integers(n)
-    uniforms = generator.random((k - 1, n_trials))
-    return _kmeans_plusplus(X, k, first, uniforms)
+    first, uniforms = kmeans_plusplus_draws(n, k, generator)
+    weights = np.ones(n) if weights is None else weights
+    return _kmeans_plusplus(X, k, first, uniforms, weights, True)
 
 
 # ---------------------------------------------------------------- kmeans
@@ -500,79 +528,5 @@ def kmeans(X: ArrayLike, n_clusters: int, init: str | ArrayLike = "k-means++",
 
 
 # ---------------------------------------------------------------- estimator
-class KMeans(ClusterMixin, TransformerMixin, BaseEstimator):
-    """k-means with scikit-learn's ``KMeans`` interface (Lloyd's algorithm).
-
-    Parameters
-    ----------
-    n_clusters : int
-    init : 'k-means++', 'random-partition' or array (n_clusters, n_features)
-    n_init : int
-    max_iter : int
-    tol : float
-    random_state : int, SeedSequence, numpy Generator or None
-
-    Attributes
-    ----------
-    cluster_centers_, labels_, inertia_, n_iter_, n_features_in_
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from fastnet.cluster import KMeans
-    >>> X = np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.1, 5.0]])
-    >>> model = KMeans(2, random_state=0).fit(X)
-    >>> len(set(model.labels_[:2])), len(set(model.labels_))
-    (1, 2)
-    """
-
-    def __init__(self, n_clusters=8, *, init="k-means++", n_init=1, max_iter=300, tol=1e-4,
-                 random_state=None):
-        self.n_clusters = n_clusters
-        self.init = init
-        self.n_init = n_init
-        self.max_iter = max_iter
-        self.tol = tol
-        self.random_state = random_state
-
-    def fit(self, X, y=None):
-        """Cluster ``X``; if this fails, a fitted model stays as it was."""
-        with unchanged_on_error(self):
-            return self._fit(X)
-
-    def _fit(self, X):
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
-        result = kmeans(X, self.n_clusters, init=self.init, n_init=self.n_init,
-                        max_iter=self.max_iter, tol=self.tol,
-                        seed=seed_from_random_state(self.random_state))
-        self.cluster_centers_ = result.centers
-        self.labels_ = result.labels
-        self.inertia_ = result.inertia
-        self.n_iter_ = result.n_iter
-        return self
-
-    def _distances(self, X):
-        check_is_fitted(self, "cluster_centers_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        # the fitted centres, not n_clusters (which set_params may have changed since)
-        work = _Workspace(X.shape[0], X.shape[1], len(self.cluster_centers_), X.dtype)
-        work.assign(X, self.cluster_centers_.astype(X.dtype, copy=False))
-        return work
-
-    def predict(self, X):
-        """Index of the nearest centre of each row."""
-        return self._distances(X).labels.copy()
-
-    def score(self, X, y=None):
-        """Opposite of the inertia of ``X`` for the fitted centres (higher is better)."""
-        return -float(self._distances(X).distances.sum(dtype=np.float64))
-
-    def transform(self, X):
-        """Euclidean distances to every centre, shape (n, n_clusters)."""
-        check_is_fitted(self, "cluster_centers_")
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        C = self.cluster_centers_.astype(X.dtype, copy=False)
-        # ||x||^2 - 2 x.c + ||c||^2 with BLAS: O(n k) memory, never n x k x d
-        squared = (np.einsum("ij,ij->i", X, X)[:, None] - 2.0 * (X @ C.T)
-                   + np.einsum("ij,ij->i", C, C)[None, :])
-        return np.sqrt(np.maximum(squared, 0.0))
+# scikit-learn's KMeans on these kernels; imported last, it uses the names above
+from .kmeans_estimator import KMeans  # noqa: E402

@@ -1,33 +1,53 @@
-"""Principal component analysis of standardised data, and projection denoising.
+"""Principal component analysis: scikit-learn's ``PCA`` estimator, the seeds'
+standardised PCA as the functional :func:`pca` (and ``PCA(standardize=True)``), and
+projection denoising.
 
-Columns are standardised with the training mean and std (zero-variance columns left
-unscaled), the covariance is ``Z^T Z / (n - 1)``, and the components are its top-k
-eigenvectors sorted by decreasing eigenvalue; scores are ``Z V``.  The centred
-cross-product is accumulated in float64 over fixed row chunks with BLAS ``syrk``,
-and standardising is applied to it (a diagonal scaling), so no n x m centred or
-standardised copy is ever formed.  Component signs are fixed: the largest-|entry|
-of each component is positive (scikit-learn's rule).
+The fast path ('covariance_eigh', the functional API): the centred cross-product is
+accumulated in float64 over fixed row chunks with BLAS ``syrk`` (the estimator computes
+float32 chunks of float32 data, as scikit-learn computes in float32), and standardising is
+applied to it (a diagonal scaling), so no n x m centred or standardised copy is ever
+formed; the components are the top-k eigenvectors of ``Z^T Z / (n - 1)`` sorted by
+decreasing eigenvalue, and scores are ``Z V``.  Component signs are fixed: the
+largest-|entry| of each component is positive (scikit-learn's ``svd_flip`` rule).  The
+other solvers of the estimator live in :mod:`fastnet.decomposition.pca_solvers`.
 Twin: :func:`fastnet.reference.decomposition.pca`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import log, sqrt
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse
 from numpy.typing import ArrayLike
-from scipy.linalg.blas import dsyrk
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from scipy.linalg.blas import dsyrk, ssyrk
+from scipy.sparse import issparse
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
+from sklearn.utils.extmath import fast_logdet
+from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._estimator import unchanged_on_error, validate_data
-from .._stats import column_means
+from .._stats import column_mean_std, column_means
 from .._validation import (
     as_2d_float,
     check_bool,
     check_int,
     real_float64,
+)
+from .pca_solvers import (
+    auto_solver,
+    check_full_n_components,
+    check_truncated_n_components,
+    full_svd,
+    implicitly_centered,
+    sparse_cross_product,
+    sparse_mean_std,
+    spectrum_summary,
+    truncated_svd,
 )
 from .scaling import affine_rows, effective_scale, inverse_affine_rows
 
@@ -61,20 +81,29 @@ def _row_chunks(n):
         yield start, min(n, start + CHUNK_ROWS)
 
 
-def _centered_cross_product(X, mean):
-    """``(X - mean)^T (X - mean)`` in float64, accumulated in place over row chunks with
-    BLAS syrk (upper triangle, half the flops of a general product).  float32 data is
-    centred into a float64 chunk too: a float32 cross-product loses the small
-    eigenvalues, so the trailing components would drift from the float64 twin."""
+def _centered_cross_product(X, mean, precision=np.float64):
+    """``(X - mean)^T (X - mean)`` in float64, accumulated over row chunks with BLAS syrk
+    (upper triangle, half the flops of a general product).
+
+    ``precision=np.float64`` (the functional API, the seeds' PCA): float32 data is
+    centred into a float64 chunk too, as a float32 cross-product loses the small
+    eigenvalues and the trailing components would drift from the float64 twin.
+    ``precision=np.float32`` (the estimator on float32 data, scikit-learn's contract of
+    computing float32 in float32): each chunk is centred and multiplied in float32 and
+    the chunks are summed in float64, so only a chunk's rounding remains, not the
+    cancellation of scikit-learn's uncentred ``X^T X - n mean mean^T``."""
     n, m = X.shape
-    buffer = np.empty((min(n, CHUNK_ROWS), m))
+    buffer = np.empty((min(n, CHUNK_ROWS), m), dtype=precision)
     total = np.zeros((m, m), order="F")
-    unit = np.ones(m)
+    shift, unit = mean.astype(precision), np.ones(m, dtype=precision)
     for start, stop in _row_chunks(n):
         Z = buffer[: stop - start]
-        affine_rows(Z.size)(X, start, mean, unit, Z)
+        affine_rows(Z.size)(X, start, shift, unit, Z)
         # Z.T is Fortran-ordered (m x rows): total += Z^T Z with no copy
-        total = dsyrk(1.0, Z.T, beta=1.0, c=total, trans=0, lower=0, overwrite_c=1)
+        if precision == np.float64:
+            total = dsyrk(1.0, Z.T, beta=1.0, c=total, trans=0, lower=0, overwrite_c=1)
+        else:
+            total += ssyrk(1.0, Z.T, trans=0, lower=0)
     return total  # upper triangle only (the lower one stays 0): eigh reads the upper
 
 
@@ -155,24 +184,59 @@ def pca(X: ArrayLike, n_components: int | None = None, standardize: bool = True)
                      values, ratio, mean, scale)
 
 
-class PCA(TransformerMixin, BaseEstimator):
-    """PCA of standardised data as a scikit-learn transformer.
+def _full_eigenpairs(C):
+    """All eigenpairs of C (upper triangle), decreasing, negative rounding clipped to 0."""
+    values, components = _top_eigenpairs(C, C.shape[0])
+    return np.maximum(values, 0.0), components
+
+
+class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Principal component analysis: scikit-learn's ``PCA``, with fastnet's one-pass
+    covariance as the 'covariance_eigh' solver.
+
+    Every parameter, fitted attribute and method of ``sklearn.decomposition.PCA`` (1.6
+    and later), with the same defaults and meaning.  ``svd_solver='covariance_eigh'``
+    (and 'auto' on tall data: ``n_features <= 1000`` and ``n_samples >= 10 *
+    n_features``, scikit-learn's rule) accumulates the centred cross-product over row
+    chunks with BLAS ``syrk`` (chunks in X's dtype, summed in float64), never copying
+    X, and takes the top eigenpairs;
+    'full' is LAPACK's SVD of the centred data; 'arpack' and 'randomized' draw from
+    ``random_state`` exactly as scikit-learn does, so the same seed gives the same
+    components.  Sparse CSR/CSC input works with 'arpack' (implicit centring) and
+    'covariance_eigh'; float32 stays float32.
 
     Parameters
     ----------
-    n_components : int or None
-        None keeps all components (the full spectrum).
-    standardize : bool
-        Scale columns to unit variance before the covariance (default, as in the
-        seeds); False centres only, which is what scikit-learn's PCA does.
+    n_components : int, float in (0, 1), 'mle' or None
+        Components kept: a count; the fewest whose explained variance ratio exceeds
+        the float; Minka's MLE ('full' and 'covariance_eigh'); None keeps
+        ``min(n_samples, n_features)`` (one less with 'arpack').
+    copy : bool
+        False lets 'full', 'arpack' and 'randomized' centre dense X in place.
+    whiten : bool
+        Scale the scores to unit variance.
+    svd_solver : {'auto', 'full', 'covariance_eigh', 'arpack', 'randomized'}
+    tol : float >= 0
+        ARPACK's tolerance (0: machine precision).
+    iterated_power : int >= 0 or 'auto'; n_oversamples : int >= 1;
+    power_iteration_normalizer : {'auto', 'QR', 'LU', 'none'}
+        The randomized solver's options.
+    random_state : None, int or RandomState
+        ARPACK's start vector and the randomized solver's test matrix.
+    standardize : bool, default False
+        fastnet's extension (the seeds' PCA): scale each column to unit population
+        variance before the decomposition (zero-variance columns left unscaled);
+        ``transform`` then applies ``(X - mean_) / scale_``.  The covariance model of
+        ``get_covariance``, ``get_precision`` and ``score`` is then the standardised
+        data's (``score_samples`` includes the Jacobian, so it is a density of X).
 
     Attributes
     ----------
-    components_ : (k, m) principal axes, rows sorted by decreasing variance
-    explained_variance_ : (k,) eigenvalues of the covariance ``Z^T Z / (n - 1)``
-    explained_variance_ratio_ : (k,) eigenvalues over the total variance (the trace)
-    mean_, scale_ : (m,) the standardisation (``scale_`` is 1 for zero-variance columns)
-    n_components_, n_features_in_, n_samples_
+    components_ : (n_components_, n_features) principal axes, by decreasing variance
+    explained_variance_, explained_variance_ratio_, singular_values_ : (n_components_,)
+    mean_ : (n_features,) the column means; scale_ : (n_features,) the column stds used
+        by ``standardize=True`` (ones otherwise)
+    n_components_, n_samples_, noise_variance_, n_features_in_, feature_names_in_
 
     Examples
     --------
@@ -184,51 +248,258 @@ class PCA(TransformerMixin, BaseEstimator):
     (100, 3)
     >>> bool(np.all(np.diff(model.explained_variance_) <= 0))
     True
+    >>> PCA(0.95, svd_solver="full").fit(X).n_components_
+    5
     """
 
-    def __init__(self, n_components=None, *, standardize=True):
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 0, None, closed="left"),
+                         Interval(RealNotInt, 0, 1, closed="neither"),
+                         StrOptions({"mle"}), None],
+        "copy": ["boolean"],
+        "whiten": ["boolean"],
+        "svd_solver": [StrOptions({"auto", "full", "covariance_eigh", "arpack", "randomized"})],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "iterated_power": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
+        "n_oversamples": [Interval(Integral, 1, None, closed="left")],
+        "power_iteration_normalizer": [StrOptions({"auto", "QR", "LU", "none"})],
+        "random_state": ["random_state"],
+        "standardize": ["boolean"],
+    }
+
+    def __init__(self, n_components=None, *, copy=True, whiten=False, svd_solver="auto",
+                 tol=0.0, iterated_power="auto", n_oversamples=10,
+                 power_iteration_normalizer="auto", random_state=None, standardize=False):
         self.n_components = n_components
+        self.copy = copy
+        self.whiten = whiten
+        self.svd_solver = svd_solver
+        self.tol = tol
+        self.iterated_power = iterated_power
+        self.n_oversamples = n_oversamples
+        self.power_iteration_normalizer = power_iteration_normalizer
+        self.random_state = random_state
         self.standardize = standardize
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = self.svd_solver in ("auto", "arpack", "covariance_eigh")
+        return tags
+
+    @property
+    def _n_features_out(self):
+        return self.components_.shape[0]
+
+    # ------------------------------------------------------------ fitting
     def fit(self, X, y=None):
         """Fit the components; if this fails, a fitted model stays as it was."""
         with unchanged_on_error(self):
-            return self._fit(X)
-
-    def _fit(self, X):
-        X = validate_data(self, X, dtype=[np.float64, np.float32], order="C",
-                          ensure_min_samples=2)
-        X, mean, scale, values, components, ratio = _fit(X, self.n_components, self.standardize,
-                                                         validated=True)
-        self.mean_, self.scale_ = mean, scale
-        self.components_ = components.astype(X.dtype)
-        self.explained_variance_ = values
-        self.explained_variance_ratio_ = ratio
-        self.n_components_ = components.shape[0]
-        self.n_samples_ = X.shape[0]
+            self._fit(X)
         return self
 
-    def _check_X(self, X):
-        check_is_fitted(self, "components_")
-        return validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+    def fit_transform(self, X, y=None):
+        """Fit, then the scores of X (from the SVD's ``U`` where the solver has it)."""
+        with unchanged_on_error(self):
+            U, S, X = self._fit(X)
+        if U is None:
+            return self._transform(X)
+        k = self.n_components_
+        return U[:, :k] * (sqrt(X.shape[0] - 1) if self.whiten else S[:k])
 
+    def _fit(self, X):
+        self._validate_params()
+        if issparse(X) and self.svd_solver not in ("auto", "arpack", "covariance_eigh"):
+            raise TypeError('PCA only support sparse inputs with the "arpack" and '
+                            f'"covariance_eigh" solvers, while "{self.svd_solver}" was passed.'
+                            " See TruncatedSVD for a possible alternative.")
+        X = validate_data(self, X, dtype=[np.float64, np.float32], order="C",
+                          accept_sparse=("csr", "csc"), force_writeable=True, copy=False,
+                          ensure_min_samples=2)
+        n, m = X.shape
+        solver = self.svd_solver
+        if solver == "auto":
+            solver = auto_solver(X, self.n_components)
+        self._fit_svd_solver = solver
+        n_components = self.n_components
+        if n_components is None:
+            n_components = min(n, m) - (solver == "arpack")
+        if solver in ("full", "covariance_eigh"):
+            check_full_n_components(n_components, n, m, solver)
+            if solver == "covariance_eigh":
+                return self._fit_covariance(X, n_components)
+        else:
+            check_truncated_n_components(n_components, n, m, solver)
+        return self._fit_svd(X, n_components, solver)
+
+    def _fit_covariance(self, X, n_components):
+        """Eigenpairs of the covariance of the (standardised) columns: the fast path."""
+        n, m = X.shape
+        if issparse(X):
+            mean, std = sparse_mean_std(X)
+            S = sparse_cross_product(X, mean)
+        else:
+            mean = column_means(X)
+            # float32 stays float32 (scikit-learn's precision and speed); the seeds'
+            # standardised PCA keeps its float64 accumulation (its twin's precision)
+            precision = np.float64 if self.standardize else X.dtype.type
+            S = _centered_cross_product(X, mean, precision)
+            std = np.sqrt(np.maximum(np.diag(S), 0.0) / n)
+        scale = effective_scale(mean, std) if self.standardize else np.ones(m)
+        # standardising is the diagonal congruence D^-1 S D^-1 of the cross-product
+        C = (S / np.outer(scale, scale) if self.standardize else S) / (n - 1)
+        if isinstance(n_components, int | np.integer) and 0 < n_components <= m // 2:
+            # the top eigenpairs only; the trace gives the total and the noise variance
+            k = int(n_components)
+            values, components = _top_eigenpairs(C, k)
+            values = np.maximum(values, 0.0)
+            total = max(float(np.trace(C)), 0.0)
+            noise = (total - values.sum()) / (m - k) if k < min(n, m) else 0.0
+        else:
+            values, components = _full_eigenpairs(C)
+            total = values.sum()
+            k, noise = spectrum_summary(values, n_components, n, m)
+        self._set_fitted(X, mean, scale, components[:k], values[:k], values[:k] / total,
+                         np.sqrt(values[:k] * (n - 1)), noise)
+        return None, None, X
+
+    def _fit_svd(self, X, n_components, solver):
+        """LAPACK, ARPACK or randomized SVD of the centred (standardised) data."""
+        n, m = X.shape
+        if issparse(X):
+            mean, std = sparse_mean_std(X)
+            scale = effective_scale(mean, std) if self.standardize else np.ones(m)
+            Xs = X @ scipy.sparse.diags(1.0 / scale) if self.standardize else X
+            Xc = implicitly_centered(Xs, mean / scale)
+            total = float(np.sum(np.square(std / scale))) * n / (n - 1)
+        else:
+            if self.standardize:
+                mean, std = column_mean_std(X)
+                scale = effective_scale(mean, std)
+            else:
+                mean, scale = column_means(X), np.ones(m)
+            Xc = X if not self.copy else np.empty_like(X)
+            affine_rows(X.size)(X, 0, mean, 1.0 / scale, Xc)
+            total = None
+        if solver == "full":
+            U, S, Vt = full_svd(Xc)
+            values = S * S / (n - 1)
+            k, noise = spectrum_summary(values, n_components, n, m)
+            self._set_fitted(X, mean, scale, Vt[:k], values[:k], values[:k] / values.sum(),
+                             S[:k], noise)
+            return U, S, X
+        U, S, Vt = truncated_svd(
+            Xc, n_components, solver, tol=self.tol, iterated_power=self.iterated_power,
+            n_oversamples=self.n_oversamples,
+            power_iteration_normalizer=self.power_iteration_normalizer,
+            random_state=self.random_state)
+        values = S * S / (n - 1)
+        if total is None:
+            total = float(np.einsum("ij,ij->", Xc, Xc, dtype=np.float64)) / (n - 1)
+        k = n_components
+        noise = (total - values.sum()) / (min(n, m) - k) if k < min(n, m) else 0.0
+        self._set_fitted(X, mean, scale, Vt, values, values / total, S, noise)
+        return U, S, X
+
+    def _set_fitted(self, X, mean, scale, components, values, ratio, singular, noise):
+        dtype = X.dtype
+        self.mean_ = mean.astype(dtype)
+        self.scale_ = scale
+        self.components_ = np.ascontiguousarray(components, dtype=dtype)
+        self.explained_variance_ = values.astype(dtype)
+        self.explained_variance_ratio_ = ratio.astype(dtype)
+        self.singular_values_ = singular.astype(dtype)
+        self.noise_variance_ = dtype.type(noise)
+        self.n_components_ = components.shape[0]
+        self.n_samples_ = X.shape[0]
+
+    # ------------------------------------------------------------ projections
     def transform(self, X):
-        """Scores ``((X - mean_) / scale_) @ components_.T``."""
-        X = self._check_X(X)
-        return _project(X, self.mean_, 1.0 / self.scale_,
-                        self.components_.astype(np.float64), X.dtype)
+        """Scores ``((X - mean_) / scale_) @ components_.T`` (divided by
+        ``sqrt(explained_variance_)`` when ``whiten``)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32],
+                          accept_sparse=("csr", "csc"), reset=False)
+        return self._transform(X)
+
+    def _transform(self, X):
+        # one product in X's dtype, centred afterwards by a rank-one correction (as
+        # scikit-learn does): X is neither copied nor centred, sparse X stays sparse
+        components = self.components_
+        if self.standardize:
+            components = components / self.scale_.astype(components.dtype)
+        scores = np.asarray(X @ components.T)
+        scores -= self.mean_ @ components.T
+        if self.whiten:
+            root = np.sqrt(self.explained_variance_)
+            scores /= np.maximum(root, np.finfo(root.dtype).eps)
+        return scores
 
     def inverse_transform(self, X):
-        """Data space from scores: ``X @ components_ * scale_ + mean_``."""
-        check_is_fitted(self, "components_")
-        Y = as_2d_float(X, "X")
+        """Data space from scores: ``X @ components_ * scale_ + mean_`` (``X`` first
+        multiplied by ``sqrt(explained_variance_)`` when ``whiten``)."""
+        check_is_fitted(self)
+        Y = check_array(X, input_name="X", dtype=[np.float64, np.float32])
         if Y.shape[1] != self.n_components_:
             raise ValueError(f"X must have {self.n_components_} columns (one per component); "
                              f"got {Y.shape[1]}")
+        if self.whiten:
+            Y = Y * np.sqrt(self.explained_variance_)
         out = Y @ self.components_
         inverse_affine_rows(out.size)(out, self.scale_.astype(out.dtype),
                                       self.mean_.astype(out.dtype), out)
         return out
+
+    # ------------------------------------------------------------ probabilistic PCA
+    def _model_factors(self):
+        components, values = self.components_, self.explained_variance_
+        if self.whiten:
+            components = components * np.sqrt(values)[:, None]
+        # the generative model's component variances above the noise floor
+        excess = np.where(values > self.noise_variance_, values - self.noise_variance_, 0.0)
+        return components, excess.astype(values.dtype)
+
+    def get_covariance(self):
+        """Covariance of the probabilistic PCA model (Tipping & Bishop 1999):
+        ``components_.T diag(explained_variance_ - noise) components_ + noise I``."""
+        check_is_fitted(self)
+        components, excess = self._model_factors()
+        cov = (components.T * excess) @ components
+        cov.flat[:: cov.shape[0] + 1] += self.noise_variance_
+        return cov
+
+    def get_precision(self):
+        """Inverse of :meth:`get_covariance` by the matrix inversion lemma (one
+        ``n_components`` x ``n_components`` inverse)."""
+        check_is_fitted(self)
+        m = self.components_.shape[1]
+        noise = self.noise_variance_
+        if self.n_components_ == 0:
+            return np.eye(m) / noise
+        if noise == 0.0:
+            return scipy.linalg.inv(self.get_covariance())
+        components, excess = self._model_factors()
+        inner = components @ components.T / noise
+        inner.flat[:: inner.shape[0] + 1] += 1.0 / excess
+        precision = components.T @ scipy.linalg.inv(inner) @ components
+        precision /= -(noise**2)
+        precision.flat[:: m + 1] += 1.0 / noise
+        return precision
+
+    def score_samples(self, X):
+        """Log-likelihood of each sample under the probabilistic PCA model (Bishop,
+        PRML 12.2.1); with ``standardize`` a density of X (the Jacobian included)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        Z = (X - self.mean_) / self.scale_.astype(X.dtype)
+        precision = self.get_precision()
+        log_like = -0.5 * np.sum(Z * (Z @ precision), axis=1)
+        log_like -= 0.5 * (X.shape[1] * log(2.0 * np.pi) - fast_logdet(precision))
+        return log_like - np.sum(np.log(self.scale_))
+
+    def score(self, X, y=None):
+        """Mean of :meth:`score_samples`."""
+        return float(np.mean(self.score_samples(X)))
 
     def n_components_for(self, ratio: float) -> int:
         """Smallest m whose first m components explain at least ``ratio`` of the variance."""
@@ -237,7 +508,7 @@ class PCA(TransformerMixin, BaseEstimator):
             raise TypeError(f"ratio must be a number in (0, 1]; got {type(ratio).__name__}")
         if not 0 < ratio <= 1:
             raise ValueError(f"ratio must be in (0, 1]; got {ratio}")
-        cumulative = np.cumsum(self.explained_variance_ratio_)
+        cumulative = np.cumsum(self.explained_variance_ratio_, dtype=np.float64)
         reached = np.flatnonzero(cumulative >= ratio - 1e-12)
         if reached.size == 0:
             raise ValueError(

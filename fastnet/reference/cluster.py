@@ -65,6 +65,78 @@ def kmeans(X, n_clusters, init="random-partition", n_init=1, max_iter=300, tol=1
     return best
 
 
+def kmeans_plusplus(X, n_clusters, first, uniforms, weights, spread_ties=True):
+    """Greedy k-means++ from the given draws: the first centre ``X[first]``; step c
+    takes, for each ``u`` of ``uniforms[c - 1]``, the first point whose cumulative
+    weighted squared distance to the nearest centre reaches ``u * total`` (``int(u * n)``
+    when the total is 0 and ``spread_ties``), and keeps the candidate leaving the
+    smallest weighted total.  Returns the centres."""
+    X = np.asarray(X, dtype=np.float64)
+    n = len(X)
+    chosen = [first]
+    closest = ((X - X[first]) ** 2).sum(axis=1)
+    for c in range(1, n_clusters):
+        cumulative = np.cumsum(weights * closest)
+        best = None
+        for u in uniforms[c - 1]:
+            if cumulative[-1] > 0 or not spread_ties:
+                candidate = min(np.searchsorted(cumulative, u * cumulative[-1]), n - 1)
+            else:
+                candidate = min(int(u * n), n - 1)
+            trial = np.minimum(closest, ((X - X[candidate]) ** 2).sum(axis=1))
+            if best is None or (weights * trial).sum() < best[0]:
+                best = ((weights * trial).sum(), candidate, trial)
+        chosen.append(best[1])
+        closest = best[2]
+    return X[chosen]
+
+
+def kmeans_weighted(X, sample_weight, init, max_iter=300, tol_abs=0.0):
+    """Weighted Lloyd from the centres ``init`` (dense or sparse X, made dense here):
+    labels from centres, centres = weighted label means, until the labels repeat, the
+    total squared shift <= ``tol_abs`` (absolute), or max_iter; then the labels of the
+    final centres.  Clusters without weight take the points farthest from their
+    centres, skipping points of zero weight and the last point of a cluster; a cluster
+    with nothing to take keeps its centre.  Returns (centers, labels, inertia, n_iter)
+    with the weighted inertia."""
+    X = np.asarray(X.toarray() if hasattr(X, "toarray") else X, dtype=np.float64)
+    w = np.asarray(sample_weight, dtype=np.float64)
+    centers = np.array(init, dtype=np.float64)
+    n, k = X.shape[0], len(centers)
+    previous = np.full(n, -1)
+    n_iter = 0
+    while n_iter < max_iter:
+        n_iter += 1
+        distances = np.array([((X - c) ** 2).sum(axis=1) for c in centers])
+        labels = np.argmin(distances, axis=0)
+        nearest = distances[labels, np.arange(n)]
+        sums = np.array([(w[labels == c, None] * X[labels == c]).sum(axis=0)
+                         for c in range(k)])
+        wsums = np.array([w[labels == c].sum() for c in range(k)])
+        counts = np.array([(labels == c).sum() for c in range(k)])
+        farthest = iter(np.argsort(-nearest, kind="stable"))
+        for cluster in np.flatnonzero(wsums == 0):
+            point = next((p for p in farthest if w[p] > 0 and counts[labels[p]] > 1), None)
+            if point is None:
+                break
+            old = labels[point]
+            sums[old] -= w[point] * X[point]
+            wsums[old] -= w[point]
+            counts[old] -= 1
+            sums[cluster], wsums[cluster], counts[cluster] = w[point] * X[point], w[point], 1
+        new = np.array([sums[c] / wsums[c] if wsums[c] > 0 else centers[c]
+                        for c in range(k)])
+        shift = ((new - centers) ** 2).sum()
+        centers = new
+        if np.array_equal(labels, previous) or shift <= tol_abs:
+            break
+        previous = labels
+    distances = np.array([((X - c) ** 2).sum(axis=1) for c in centers])
+    labels = np.argmin(distances, axis=0)
+    inertia = (w * distances[labels, np.arange(n)]).sum()
+    return centers, labels, inertia, n_iter
+
+
 def _entropy_terms(counts, total):
     p = counts[counts > 0] / total
     return -(p * np.log(p)).sum()
@@ -164,4 +236,56 @@ def gaussian_mixture(X, weights, means, covariances, n_iter, reg_covar=1e-6):
             diff = X - means[k]
             covariances[k] = (resp[:, k] * diff.T) @ diff / nk[k]
             covariances[k] += reg_covar * np.eye(X.shape[1])
+    return weights, means, covariances, np.array(bounds)
+
+
+def gaussian_mixture_constrained(X, weights, means, covariances, n_iter, covariance_type,
+                                 reg_covar=1e-6):
+    """``n_iter`` EM steps with 'tied', 'diag' or 'spherical' covariances (scikit-learn's
+    shapes: (d, d), (K, d), (K,)), as the specification reads.
+
+    E-step as :func:`gaussian_mixture` with ``Sigma_k`` the shared matrix, ``diag(v_k)``
+    or ``s_k I``; M-step: ``pi_k`` and ``mu_k`` as there, then from the weighted
+    covariances ``C_k = sum_i r_ik (x_i - mu_k)(x_i - mu_k)^T / N_k``: tied
+    ``sum_k N_k C_k / sum_k N_k``, diag the diagonals of ``C_k``, spherical their means;
+    ``reg_covar`` added to every variance.  Returns (weights, means, covariances, mean
+    log-likelihood of each E-step).
+    """
+    from scipy.special import logsumexp
+    from scipy.stats import multivariate_normal
+
+    X = np.asarray(X, dtype=np.float64)
+    n, d = X.shape
+    weights, means, covariances = (np.array(a, dtype=np.float64)
+                                   for a in (weights, means, covariances))
+
+    def sigma(k):
+        if covariance_type == "tied":
+            return covariances
+        if covariance_type == "diag":
+            return np.diag(covariances[k])
+        return covariances[k] * np.eye(d)
+
+    bounds = []
+    for _ in range(n_iter):
+        log_weighted = np.column_stack([
+            np.log(weights[k]) + multivariate_normal(means[k], sigma(k)).logpdf(X)
+            for k in range(len(weights))])
+        log_norm = logsumexp(log_weighted, axis=1)
+        bounds.append(log_norm.mean())
+        resp = np.exp(log_weighted - log_norm[:, None])
+        nk = resp.sum(axis=0) + 10 * np.finfo(np.float64).eps
+        weights = nk / nk.sum()
+        scatter = []
+        for k in range(len(weights)):
+            means[k] = (X * resp[:, [k]]).sum(axis=0) / nk[k]
+            diff = X - means[k]
+            scatter.append((resp[:, k] * diff.T) @ diff / nk[k])
+        if covariance_type == "tied":
+            covariances = sum(nk[k] * scatter[k] for k in range(len(nk))) / nk.sum()
+            covariances = covariances + reg_covar * np.eye(d)
+        elif covariance_type == "diag":
+            covariances = np.array([np.diag(c) for c in scatter]) + reg_covar
+        else:
+            covariances = np.array([np.diag(c).mean() for c in scatter]) + reg_covar
     return weights, means, covariances, np.array(bounds)

@@ -102,9 +102,12 @@ def simulate(n_samples, n_init, seed):
     """
     data_seed, gmm_state, kmeans_state = task_seeds(seed)
     X, y = generate_data(n_samples, seed=data_seed)
+    # fastnet's own start (fastnet k-means responsibilities, fastnet's seeding)
     gmm = GaussianMixture(N_CLUSTERS, covariance_type="full", n_init=n_init,
-                          random_state=gmm_state)
-    kmeans = KMeans(N_CLUSTERS, n_init=n_init, random_state=kmeans_state)
+                          init_params="fastnet_kmeans", random_state=gmm_state)
+    # fastnet's seeding (a SeedSequence random_state): the seeds' k-means++ draws
+    kmeans = KMeans(N_CLUSTERS, init="k-means++", n_init=n_init,
+                    random_state=np.random.SeedSequence(kmeans_state))
     ari_gmm = float(adjusted_rand_score(y, gmm.fit_predict(X)))
     ari_kmeans = float(adjusted_rand_score(y, kmeans.fit_predict(X)))
     return {"ari_gmm": ari_gmm, "ari_kmeans": ari_kmeans, "difference": ari_gmm - ari_kmeans}
