@@ -119,6 +119,12 @@ BUDGET = {
     # n_jobs=2 starts loky's worker pool on its first call
     "gmm_vs_kmeans_study": (6, 10, 1),
     "gmm_vs_kmeans_n_jobs": (2, 6, 1),
+    # rows: scikit-learn's estimator against fastnet's, 8 clusters or 30 components
+    "dropin_kmeans": (50, 1_000, 2),
+    **{f"dropin_gaussian_mixture_{kind}": (50, 500, 2)
+       for kind in ("full", "tied", "diag", "spherical")},
+    "dropin_pca_30": (40, 400, 2),
+    "dropin_pca_095": (40, 400, 2),
 }
 
 CASE_DTYPES = [(case, dtype) for case in bench.CASES for dtype in case.dtypes]

@@ -1,0 +1,105 @@
+"""Drop-in cases: a scikit-learn estimator with its defaults ("ref") against fastnet's
+class of the same name with the same arguments ("fast"), on the same data with the
+same ``random_state`` (issue 16's speed targets).
+
+Each callable fits and returns the number that says how good the fit is (inertia,
+average log-likelihood bound, explained variance): ``compare`` asserts that fastnet's
+fit is as good as scikit-learn's within rounding, so a speed-up never comes from a
+worse answer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .harness import Case
+
+__all__ = ["CASES"]
+
+
+def _estimator(library, module, name):
+    import importlib
+
+    package = {"fastnet": f"fastnet.{module[0]}", "sklearn": f"sklearn.{module[1]}"}[library]
+    return getattr(importlib.import_module(package), name)
+
+
+def _fit(library, module, name, attribute, X, **params):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning at max_iter alike for both
+        model = _estimator(library, module, name)(**params).fit(X)
+    return np.atleast_1d(np.asarray(getattr(model, attribute)))
+
+
+def as_good_as(rtol):
+    """``compare``: fastnet's quality number equals scikit-learn's within ``rtol`` in
+    float64; float32 fits (sums over many rows rounded to 24 bits) within 1e-4."""
+    def compare(fast, reference):
+        loose = np.float32 in (np.asarray(fast).dtype, np.asarray(reference).dtype)
+        np.testing.assert_allclose(fast, reference, rtol=max(rtol, 1e-4) if loose else rtol)
+
+    return compare
+
+
+# ---------------------------------------------------------------- KMeans
+def inputs_blobs(size, dtype, rng):
+    """``size`` points in 20 dimensions around 8 centres (as scikit-learn's make_blobs)."""
+    centres = rng.uniform(-10, 10, (8, 20))
+    return ((centres[rng.integers(0, 8, size)] + rng.standard_normal((size, 20)))
+            .astype(dtype),)
+
+
+def fast_kmeans_defaults(X):
+    return _fit("fastnet", ("cluster", "cluster"), "KMeans", "inertia_", X, n_clusters=8,
+                random_state=0)
+
+
+def peer_sklearn_kmeans_defaults(X):
+    return _fit("sklearn", ("cluster", "cluster"), "KMeans", "inertia_", X, n_clusters=8,
+                random_state=0)
+
+
+# ---------------------------------------------------------------- GaussianMixture
+def gmm_defaults(library, covariance_type):
+    def fit(X):
+        return _fit(library, ("cluster", "mixture"), "GaussianMixture", "lower_bound_", X,
+                    n_components=8, covariance_type=covariance_type, random_state=0)
+
+    fit.__name__ = f"{library}_gaussian_mixture_{covariance_type}"
+    return fit
+
+
+# ---------------------------------------------------------------- PCA
+def inputs_low_rank(size, dtype, rng):
+    """``size`` rows of 784 features: 40 strong directions plus noise (image-like)."""
+    basis = rng.standard_normal((40, 784)) * np.linspace(10, 1, 40)[:, None]
+    return ((rng.standard_normal((size, 40)) @ basis + rng.standard_normal((size, 784)))
+            .astype(dtype),)
+
+
+def pca_defaults(library, n_components):
+    def fit(X):
+        return _fit(library, ("decomposition", "decomposition"), "PCA",
+                    "explained_variance_", X, n_components=n_components)
+
+    fit.__name__ = f"{library}_pca_{n_components}"
+    return fit
+
+
+CASES = [
+    Case(name="dropin_kmeans", fast=fast_kmeans_defaults,
+         reference=peer_sklearn_kmeans_defaults, make_inputs=inputs_blobs,
+         sizes=(2_000, 200_000), dtypes=("float64", "float32"),
+         compare=as_good_as(1e-5)),
+    *(Case(name=f"dropin_gaussian_mixture_{kind}", fast=gmm_defaults("fastnet", kind),
+           reference=gmm_defaults("sklearn", kind), make_inputs=inputs_blobs,
+           sizes=(2_000, 200_000), dtypes=("float64",), compare=as_good_as(1e-6))
+      for kind in ("full", "tied", "diag", "spherical")),
+    *(Case(name=f"dropin_pca_{n}".replace(".", ""), fast=pca_defaults("fastnet", n),
+           reference=pca_defaults("sklearn", n), make_inputs=inputs_low_rank,
+           sizes=(1_000, 200_000), dtypes=("float64", "float32"),
+           compare=as_good_as(1e-6))
+      for n in (30, 0.95)),
+]
