@@ -105,7 +105,7 @@ def _denoise_step(quick, report):
     noisy = np.clip(X_test + noise.normal(0.0, 0.25, X_test.shape), 0.0, 1.0)
     k, iterations = 20, (100 if quick else 500)
     W, H = random_init(X_train.shape[0], X_train.shape[1], k, seed=0)
-    model = NMF(k, init="custom", max_iter=iterations)
+    model = NMF(k, init="custom", solver="mu", pseudo_count=1e-3, tol=0.0, max_iter=iterations)
     model.fit(X_train, W=W.copy(), H=H.copy())  # warm-up: compile or load the kernels
     _, fast = _timed(lambda: model.fit(X_train, W=W.copy(), H=H.copy()))
     _, reference = _timed(lambda: ref_dec.nmf(X_train, k, max_iter=iterations, W_init=W.copy(),

@@ -253,8 +253,9 @@ SPECS = [
     Spec("NMF", _fit(decomposition.NMF, n_components=2, max_iter=5, random_state=0),
          dict(X=X), {"X": "nonneg"},
          bad("n_components", (0, 2.5, "a", HUGE)) + bad("init", OPTION)
-         + bad("random_state", SEED) + bad("max_iter", COUNT) + bad("tol", NONNEGATIVE)
-         + bad("pseudo_count", NONNEGATIVE),
+         # scikit-learn's Interval(Integral, 1, None) takes True as 1
+         + bad("random_state", SEED) + bad("max_iter", (-1, 0, 2.5, "2"))
+         + bad("tol", NONNEGATIVE) + bad("pseudo_count", NONNEGATIVE),
          skip=("X:object",), match={"X": r"\bX\b|Negative values"}),
     Spec("random_init", decomposition.random_init,
          dict(n_samples=5, n_features=3, n_components=2, seed=0),
@@ -580,7 +581,7 @@ _REFIT_FAILURES = {
         *((X[:, :3],) + ((Y3,) if _is_clf(m) else ()))),
 }
 _BAD_PARAM = {"KMeans": {"n_clusters": 99}, "GaussianMixture": {"n_components": 99},
-              "PCA": {"n_components": 99}, "NMF": {"n_components": 99},
+              "PCA": {"n_components": 99}, "NMF": {"n_components": 99, "init": "nndsvda"},
               "MLPClassifier": {"learning_rate_init": -1.0}}
 
 

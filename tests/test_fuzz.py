@@ -125,6 +125,8 @@ BUDGET = {
        for kind in ("full", "tied", "diag", "spherical")},
     "dropin_pca_30": (40, 400, 2),
     "dropin_pca_095": (40, 400, 2),
+    "dropin_nmf_digits": (40, 400, 2),
+    "dropin_nmf": (40, 400, 2),
 }
 
 CASE_DTYPES = [(case, dtype) for case in bench.CASES for dtype in case.dtypes]

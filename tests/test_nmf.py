@@ -1,9 +1,15 @@
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from numpy.testing import assert_allclose
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import InvalidParameterError
 
 from fastnet.decomposition import NMF, nmf, random_init
 from fastnet.reference import decomposition as ref
+
+#: the seeds' Lee-Seung settings on the scikit-learn-compatible estimator
+SEEDS = {"init": "random-uniform", "solver": "mu", "pseudo_count": 1e-3, "tol": 0.0}
 
 
 @pytest.fixture
@@ -99,7 +105,7 @@ def test_divergence_is_an_error_not_nan():
 
 # ---------------------------------------------------------------- estimator
 def test_estimator_fit_transform_and_attributes(X):
-    model = NMF(5, max_iter=50, random_state=3)
+    model = NMF(5, **SEEDS, max_iter=50, random_state=3)
     W = model.fit_transform(X)
     direct = nmf(X, 5, max_iter=50, seed=3)
     assert_allclose(W, direct.W)
@@ -112,7 +118,7 @@ def test_estimator_fit_transform_and_attributes(X):
 
 
 def test_estimator_transform_updates_w_only(X):
-    model = NMF(5, max_iter=40, random_state=3, pseudo_count=1e-3).fit(X)
+    model = NMF(5, **SEEDS, max_iter=40, random_state=3).fit(X)
     new = X[:30]
     W = model.transform(new)
     # hand-written W-only updates from the same start
@@ -126,15 +132,18 @@ def test_estimator_transform_updates_w_only(X):
 
 def test_estimator_custom_init(X, rng):
     W0, H0 = rng.random((120, 3)), rng.random((3, 40))
-    model = NMF(3, init="custom", max_iter=5)
+    model = NMF(3, **{**SEEDS, "init": "custom"}, max_iter=5)
     W = model.fit_transform(X, W=W0, H=H0)
     assert_allclose(W, nmf(X, 3, max_iter=5, W_init=W0, H_init=H0).W)
-    with pytest.raises(ValueError, match="init='custom' needs both W and H"):
-        NMF(3, init="custom").fit(X)
-    with pytest.raises(ValueError, match="only used with init='custom'"):
-        NMF(3).fit(X, W=W0, H=H0)
-    with pytest.raises(ValueError, match="init must be 'random' or 'custom'"):
-        NMF(3, init="nndsvd").fit(X)
+    # scikit-learn's errors and warnings for custom starts
+    with pytest.raises(ValueError, match="Array passed to NMF .input H. is full of zeros"):
+        NMF(3, init="custom").fit(X, W=W0, H=np.zeros_like(H0))
+    with pytest.warns(RuntimeWarning, match="provided W or H are ignored"):
+        NMF(3, max_iter=5, tol=0.0).fit(X, W=W0, H=H0)
+    with pytest.raises(InvalidParameterError, match="'init' parameter"):
+        NMF(3, init="uniform").fit(X)
+    with pytest.raises(ValueError, match="pseudo_count .* needs solver='mu'"):
+        NMF(3, pseudo_count=1e-3).fit(X)
 
 
 # ---------------------------------------------------------------- bad input
@@ -176,10 +185,10 @@ def test_bad_input(X):
         nmf(X, 2, progress=0)
     with pytest.raises(ValueError, match="seed must be an int >= 0"):
         nmf(X, 2, seed=-5)
-    model = NMF(2, max_iter=5).fit(X)
+    model = NMF(2, max_iter=5, tol=0.0).fit(X)
     with pytest.raises(ValueError, match="X has 39 features, but NMF is expecting 40"):
         model.transform(X[:, :39])
-    with pytest.raises(ValueError, match="X must be non-negative"):
+    with pytest.raises(ValueError, match="Negative values in data passed to"):
         model.transform(-X)
     with pytest.raises(ValueError, match="X must have 2 columns"):
         model.inverse_transform(np.ones((3, 3)))
@@ -218,3 +227,131 @@ def test_memory_bounded_and_independent_of_iterations(rng):
     assert peaks[1] < 4 * factors + 200_000, peaks  # 3 (n + m) k buffers + small
     assert peaks[1] < 0.25 * X.nbytes
     assert abs(peaks[1] - peaks[0]) < 50_000, peaks
+
+
+# ---------------------------------------------------------------- scikit-learn's NMF
+def _sklearn_nmf(**params):
+    from sklearn.decomposition import NMF as SkNMF
+
+    return SkNMF(**params)
+
+
+def _fit_both(X, ignore_warnings=True, fit_params=None, **params):
+    import warnings
+
+    models = (NMF(**params), _sklearn_nmf(**params))
+    with warnings.catch_warnings():
+        if ignore_warnings:
+            warnings.simplefilter("ignore")
+        Ws = [model.fit_transform(X, **(fit_params or {})) for model in models]
+    return models, Ws
+
+
+@pytest.mark.parametrize("init", [None, "random", "nndsvd", "nndsvda", "nndsvdar"])
+def test_initializations_match_scikit_learn(X, init):
+    from sklearn.decomposition._nmf import _initialize_nmf
+
+    from fastnet.decomposition.nmf_estimator import initialize_nmf
+
+    for k in (5, 40):
+        if init not in (None, "random") and k > 39:
+            continue
+        W, H = initialize_nmf(X, k, init=init, random_state=7)
+        W_sk, H_sk = _initialize_nmf(X, k, init=init, random_state=7)
+        assert_allclose(W, W_sk, rtol=1e-12)
+        assert_allclose(H, H_sk, rtol=1e-12)
+
+
+def test_cd_sweep_matches_twin(X, rng):
+    from fastnet.decomposition.nmf_cd import cd_sweep
+
+    W0, Ht = rng.random((120, 4)), rng.random((40, 4))
+    W0[::7, 1] = 0.0  # coordinates at the bound
+    order = np.array([2, 0, 3, 1])
+    for l1, l2 in ((0.0, 0.0), (0.3, 0.0), (0.0, 2.0), (0.1, 0.5)):
+        W = W0.copy()
+        violation = cd_sweep(X, W, Ht, l1, l2, order)
+        W_ref, violation_ref = ref.nmf_cd_sweep(X, W0, Ht, l1, l2, order)
+        assert_allclose(W, W_ref, rtol=1e-10)
+        assert_allclose(violation, violation_ref, rtol=1e-10)
+        W_sparse = W0.copy()
+        assert_allclose(cd_sweep(sp.csr_array(X), W_sparse, Ht, l1, l2, order), violation_ref,
+                        rtol=1e-10)
+        assert_allclose(W_sparse, W_ref, rtol=1e-10)
+
+
+@pytest.mark.parametrize("params", [
+    {},
+    {"init": "random", "shuffle": True},
+    {"init": "nndsvdar", "alpha_W": 0.01, "l1_ratio": 0.5},
+    {"alpha_W": 0.02, "alpha_H": 0.0, "tol": 1e-6, "max_iter": 50},
+])
+def test_cd_matches_scikit_learn(X, params):
+    (ours, theirs), (W, W_sk) = _fit_both(X, n_components=6, random_state=3, **params)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert_allclose(W, W_sk, rtol=1e-9, atol=1e-12)
+    assert_allclose(ours.components_, theirs.components_, rtol=1e-9, atol=1e-12)
+    assert_allclose(ours.reconstruction_err_, theirs.reconstruction_err_, rtol=1e-10)
+    assert_allclose(ours.transform(X[:30]), theirs.transform(X[:30]), rtol=1e-8, atol=1e-12)
+
+
+@pytest.mark.parametrize("beta_loss", ["frobenius", "kullback-leibler", "itakura-saito", 1.5])
+def test_mu_matches_scikit_learn(X, beta_loss):
+    params = {"n_components": 5, "solver": "mu", "beta_loss": beta_loss, "random_state": 0,
+              "init": "nndsvda", "alpha_W": 0.001, "max_iter": 60}
+    (ours, theirs), (W, W_sk) = _fit_both(X, **params)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert_allclose(W, W_sk, rtol=1e-8)
+    assert_allclose(ours.components_, theirs.components_, rtol=1e-8)
+    assert_allclose(ours.reconstruction_err_, theirs.reconstruction_err_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("solver", ["cd", "mu"])
+def test_sparse_and_float32_match_scikit_learn(X, solver):
+    X_sparse = sp.csc_matrix(np.where(X > 0.5, X, 0.0))
+    (ours, theirs), (W, W_sk) = _fit_both(X_sparse, n_components=4, solver=solver,
+                                          random_state=1, max_iter=30)
+    assert_allclose(W, W_sk, rtol=1e-8, atol=1e-12)
+    assert_allclose(ours.reconstruction_err_, theirs.reconstruction_err_, rtol=1e-9)
+    X32 = X.astype(np.float32)
+    (ours, theirs), (W, W_sk) = _fit_both(X32, n_components=4, solver=solver,
+                                          random_state=1, max_iter=30)
+    assert W.dtype == ours.components_.dtype == np.float32
+    assert_allclose(W, W_sk, rtol=1e-3, atol=1e-5)
+
+
+def test_estimator_contract(X):
+    import pandas as pd
+
+    frame = pd.DataFrame(X, columns=[f"c{j}" for j in range(40)])
+    model = NMF(3, max_iter=10, tol=0.0).set_output(transform="pandas")
+    out = model.fit(frame).transform(frame)
+    assert list(out.columns) == ["nmf0", "nmf1", "nmf2"]
+    assert list(model.feature_names_in_) == list(frame.columns)
+    assert model.n_components_ == 3 and model.n_features_in_ == 40
+    with pytest.warns(ConvergenceWarning, match="Maximum number of iterations 2 reached"):
+        NMF(2, max_iter=2).fit(X)
+    with pytest.raises(InvalidParameterError, match="'solver' parameter"):
+        NMF(solver="lbfgs").fit(X)
+    with pytest.raises(ValueError, match="solver 'cd' does not handle beta_loss"):
+        NMF(beta_loss="kullback-leibler").fit(X)
+    fitted = NMF(2, max_iter=5, tol=0.0).fit(X)
+    before = fitted.components_.copy()
+    with pytest.raises(ValueError, match="Negative values"):
+        fitted.fit(-X)
+    np.testing.assert_array_equal(fitted.components_, before)  # a failed refit changes nothing
+
+
+def test_fastnet_seeds_as_random_state(X):
+    """A Generator or SeedSequence seeds a RandomState with one number drawn from it:
+    the same seed gives the same fit; 'random-uniform' starts the other solvers too."""
+    fits = [NMF(3, init="random", max_iter=20, tol=0.0, shuffle=True,
+                random_state=np.random.default_rng(5)).fit(X).components_ for _ in range(2)]
+    np.testing.assert_array_equal(fits[0], fits[1])
+    seeded = NMF(3, init="random", max_iter=20, tol=0.0,
+                 random_state=np.random.SeedSequence(5)).fit(X)
+    assert np.isfinite(seeded.reconstruction_err_)
+    uniform = NMF(3, init="random-uniform", max_iter=20, tol=0.0, random_state=2).fit(X)
+    W0, H0 = random_init(120, 40, 3, seed=2)
+    custom = NMF(3, init="custom", max_iter=20, tol=0.0).fit(X, W=W0, H=H0)
+    assert_allclose(uniform.components_, custom.components_, rtol=1e-12)

@@ -152,7 +152,8 @@ def test_denoising_noisy_digits_lowers_the_error():
     after_pca = np.mean((denoise(noisy[test], pca_model) - clean[test]) ** 2)
 
     low, width = minmax_range(noisy[train])
-    nmf_model = NMF(20, max_iter=300, random_state=0).fit((noisy[train] - low) / width)
+    nmf_model = NMF(20, init="random-uniform", solver="mu", pseudo_count=1e-3, tol=0.0,
+                    max_iter=300, random_state=0).fit((noisy[train] - low) / width)
     after_nmf = np.mean((denoise(noisy[test], nmf_model, center=low, scale=width)
                          - clean[test]) ** 2)
     assert after_pca < 0.7 * before and after_nmf < 0.6 * before, (before, after_pca, after_nmf)

@@ -3,9 +3,9 @@ class of the same name with the same arguments ("fast"), on the same data with t
 same ``random_state`` (issue 16's speed targets).
 
 Each callable fits and returns the number that says how good the fit is (inertia,
-average log-likelihood bound, explained variance): ``compare`` asserts that fastnet's
-fit is as good as scikit-learn's within rounding, so a speed-up never comes from a
-worse answer.
+average log-likelihood bound, explained variance, reconstruction error): ``compare``
+asserts that fastnet's fit is as good as scikit-learn's within rounding, so a speed-up
+never comes from a worse answer.
 """
 
 from __future__ import annotations
@@ -88,6 +88,29 @@ def pca_defaults(library, n_components):
     return fit
 
 
+# ---------------------------------------------------------------- NMF
+def inputs_digits(size, dtype, rng):
+    """The first ``size`` rows of scikit-learn's digits (1,797 x 64), scaled to [0, 1]."""
+    from sklearn.datasets import load_digits
+
+    return ((load_digits().data[:size] / 16).astype(dtype),)
+
+
+def inputs_nonnegative(size, dtype, rng):
+    """``size`` rows of 784 non-negative features: 30 non-negative parts plus noise."""
+    parts = rng.random((30, 784)) ** 4
+    return ((rng.random((size, 30)) @ parts + 0.05 * rng.random((size, 784))).astype(dtype),)
+
+
+def nmf_defaults(library):
+    def fit(X):
+        return _fit(library, ("decomposition", "decomposition"), "NMF",
+                    "reconstruction_err_", X, n_components=20, random_state=0)
+
+    fit.__name__ = f"{library}_nmf"
+    return fit
+
+
 CASES = [
     Case(name="dropin_kmeans", fast=fast_kmeans_defaults,
          reference=peer_sklearn_kmeans_defaults, make_inputs=inputs_blobs,
@@ -102,4 +125,10 @@ CASES = [
            sizes=(1_000, 200_000), dtypes=("float64", "float32"),
            compare=as_good_as(1e-6))
       for n in (30, 0.95)),
+    Case(name="dropin_nmf_digits", fast=nmf_defaults("fastnet"),
+         reference=nmf_defaults("sklearn"), make_inputs=inputs_digits, sizes=(1_797, 1_797),
+         dtypes=("float64", "float32"), compare=as_good_as(1e-6)),
+    Case(name="dropin_nmf", fast=nmf_defaults("fastnet"), reference=nmf_defaults("sklearn"),
+         make_inputs=inputs_nonnegative, sizes=(1_000, 10_000), dtypes=("float64",),
+         compare=as_good_as(1e-6)),
 ]

@@ -1,6 +1,8 @@
-"""Matrix decompositions: Lee-Seung NMF and PCA, with the scalings and denoising they use."""
+"""Matrix decompositions: NMF (scikit-learn's solvers and the seeds' Lee-Seung updates) and
+PCA, with the scalings and denoising they use."""
 
-from .nmf import NMF, NMFResult, nmf, random_init
+from .nmf import NMFResult, nmf, random_init
+from .nmf_estimator import NMF
 from .pca import PCA, PCAResult, denoise, pca
 from .scaling import (
     column_stats,

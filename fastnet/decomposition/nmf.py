@@ -22,10 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
-from .._estimator import unchanged_on_error, validate_data
 from .._jit import parallel_jit, prange
 from .._validation import (
     as_2d_float,
@@ -34,12 +31,11 @@ from .._validation import (
     check_float_dtype,
     check_int,
     check_nonnegative_float,
-    seed_from_random_state,
 )
 from ..random import SeedLike
 from ..random import rng as make_rng
 
-__all__ = ["nmf", "NMF", "NMFResult", "random_init"]
+__all__ = ["nmf", "NMFResult", "random_init"]
 
 
 # ---------------------------------------------------------------- kernels
@@ -270,113 +266,3 @@ def _solve(X, W, H, max_iter, eps, tol, every, update_H, row_squares):
             break
     return NMFResult(W, H, costs[:n_iter].copy(), delta_H[:n_iter].copy(),
                      delta_W[:n_iter].copy(), n_iter)
-
-
-# ---------------------------------------------------------------- estimator
-class NMF(TransformerMixin, BaseEstimator):
-    """Lee-Seung NMF as a scikit-learn transformer (``fit_transform`` returns W).
-
-    Parameters
-    ----------
-    n_components : int or None
-        k; None uses ``min(n_samples, n_features)``.
-    init : {'random', 'custom'}
-        'random' draws ``H = rand(k, m)`` then ``W = rand(n, k)`` from
-        ``random_state``; 'custom' takes ``W`` and ``H`` passed to ``fit_transform``.
-    max_iter, tol, pseudo_count, progress : as in :func:`nmf`.
-    random_state : int, SeedSequence, numpy Generator or None
-
-    Attributes
-    ----------
-    components_ : ndarray (k, m), the basis H
-    reconstruction_err_ : float, the Frobenius norm ``||X - W H||`` (scikit-learn's meaning)
-    cost_history_ : ndarray, mean squared residual after each iteration
-    n_iter_ : int
-    n_features_in_ : int
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from fastnet.decomposition import NMF
-    >>> X = np.random.default_rng(0).random((50, 12))
-    >>> model = NMF(3, max_iter=100, random_state=0)
-    >>> W = model.fit_transform(X)
-    >>> W.shape, model.components_.shape
-    ((50, 3), (3, 12))
-    >>> bool(model.reconstruction_err_ < np.linalg.norm(X))
-    True
-    """
-
-    def __init__(self, n_components=None, *, init="random", max_iter=500, tol=0.0,
-                 pseudo_count=1e-3, random_state=None, progress=False):
-        self.n_components = n_components
-        self.init = init
-        self.max_iter = max_iter
-        self.tol = tol
-        self.pseudo_count = pseudo_count
-        self.random_state = random_state
-        self.progress = progress
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.positive_only = True
-        return tags
-
-    def fit(self, X, y=None, W=None, H=None):
-        self.fit_transform(X, W=W, H=H)
-        return self
-
-    def fit_transform(self, X, y=None, W=None, H=None):
-        """Fit and return W; if this fails, a fitted model stays as it was."""
-        with unchanged_on_error(self):
-            return self._fit_transform(X, W, H)
-
-    def _fit_transform(self, X, W, H):
-        if self.init not in ("random", "custom"):
-            raise ValueError(f"init must be 'random' or 'custom'; got {self.init!r}")
-        X = validate_data(self, X, dtype=[np.float64, np.float32])
-        k = min(X.shape) if self.n_components is None else self.n_components
-        if self.init == "custom" and (W is None or H is None):
-            raise ValueError("init='custom' needs both W and H passed to fit_transform")
-        if self.init == "random" and (W is not None or H is not None):
-            raise ValueError("W and H are only used with init='custom'")
-        result = nmf(X, k, max_iter=self.max_iter, pseudo_count=self.pseudo_count,
-                     tol=self.tol, seed=self._seed(), W_init=W, H_init=H,
-                     progress=self.progress)
-        self.components_ = result.H
-        self.n_components_ = result.H.shape[0]
-        self.cost_history_ = result.cost_history
-        self.n_iter_ = result.n_iter
-        self.reconstruction_err_ = float(np.sqrt(result.cost * X.size))
-        return result.W
-
-    def transform(self, X):
-        """W for new rows with the basis H fixed: multiplicative updates of W only,
-        from ``W = rand(n, k)`` drawn from ``random_state``."""
-        check_is_fitted(self, "components_")
-        X, row_squares = self._check_new_X(X)
-        max_iter, eps, tol = _check_options(self.max_iter, self.pseudo_count, self.tol)
-        W = make_rng(self._seed()).random((X.shape[0], self.n_components_))
-        H = self.components_.astype(X.dtype, copy=False)
-        every = _progress_every(self.progress, max_iter)
-        return _solve(X, W.astype(X.dtype), H, max_iter, eps, tol, every, update_H=False,
-                      row_squares=row_squares).W
-
-    def inverse_transform(self, X):
-        """``W @ H``: data space from coefficients (here ``X`` is W, shape (n, k))."""
-        check_is_fitted(self, "components_")
-        W = as_2d_float(X, "X")
-        if W.shape[1] != self.n_components_:
-            raise ValueError(f"X must have {self.n_components_} columns (one per component); "
-                             f"got {W.shape[1]}")
-        return W @ self.components_
-
-    def _seed(self):
-        """``random_state`` as a seed (a ``Generator`` is used as it is)."""
-        if isinstance(self.random_state, np.random.Generator):
-            return self.random_state
-        return seed_from_random_state(self.random_state)
-
-    def _check_new_X(self, X):
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        return X, _check_nonnegative(X, "X")

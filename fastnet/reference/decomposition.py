@@ -110,3 +110,20 @@ def denoise(X, basis, center=0.0, scale=1.0):
     (the seeds' ``X B B^T`` when the rows are orthonormal)."""
     Z = (X - center) / scale
     return (Z @ basis.T @ np.linalg.pinv(basis @ basis.T) @ basis) * scale + center
+
+
+def nmf_cd_sweep(X, W, Ht, l1_reg, l2_reg, permutation):
+    """One coordinate-descent sweep over ``W`` for ``X ~ W Ht^T`` (scikit-learn's 'cd'),
+    component by component in ``permutation`` order, each over all rows; returns the
+    updated copy of ``W`` and the sum of |projected gradient|."""
+    W = np.array(W, dtype=float)
+    HHt = Ht.T @ Ht + l2_reg * np.eye(Ht.shape[1])
+    XHt = np.asarray(X @ Ht) - l1_reg
+    violation = 0.0
+    for t in permutation:
+        for i in range(W.shape[0]):
+            grad = W[i] @ HHt[:, t] - XHt[i, t]
+            violation += abs(min(grad, 0.0) if W[i, t] == 0 else grad)
+            if HHt[t, t] != 0:
+                W[i, t] = max(W[i, t] - grad / HHt[t, t], 0.0)
+    return W, violation
