@@ -235,7 +235,8 @@ def test_same_random_state_gives_scikit_learns_fit(data, covariance_type, init_p
 
 
 @pytest.mark.parametrize("covariance_type", ["tied", "diag", "spherical"])
-@pytest.mark.parametrize("size", [60, 6000])  # the compiled loop; the (parallel) pass
+# the compiled loop (also run as plain Python in .ci/run); the (parallel) pass
+@pytest.mark.parametrize("size", [pytest.param(60, marks=pytest.mark.no_jit), 6000])
 def test_constrained_kernels_match_twin(rng, covariance_type, size):
     X = rng.standard_normal((size, 4)) * [1.0, 2.0, 0.5, 1.5] + rng.integers(0, 3, (size, 1))
     weights = np.full(3, 1 / 3)

@@ -239,6 +239,7 @@ def test_weights_and_sparse_input_give_scikit_learn_fit(blobs, rng, container, d
     assert ours.transform(X).dtype == theirs.transform(X).dtype
 
 
+@pytest.mark.no_jit
 @pytest.mark.parametrize("sparse", [False, True])
 def test_weighted_driver_matches_twin(rng, sparse):
     """The weighted dense / CSR kernels against the NumPy twin, with zero weights and

@@ -23,7 +23,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse
 from numpy.typing import ArrayLike
-from scipy.linalg.blas import dsyrk, ssyrk
+from scipy.linalg.blas import dgemv, dsyrk, sgemv, ssyrk
 from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
@@ -105,6 +105,39 @@ def _centered_cross_product(X, mean, precision=np.float64):
         else:
             total += ssyrk(1.0, Z.T, trans=0, lower=0)
     return total  # upper triangle only (the lower one stays 0): eigh reads the upper
+
+
+def _shifted_cross_product(X, precision):
+    """Column means and ``(X - mean)^T (X - mean)`` (upper triangle) in one pass over X.
+
+    Each chunk is shifted by the mean of the first chunk, ``s``, multiplied with syrk
+    and summed by columns; with ``d = mean(X - s)`` the centred product is then
+    ``sum (x - s)(x - s)^T - n d d^T``.  The shift keeps the subtraction well
+    conditioned (``d`` is small where the first rows are typical; only an offset common
+    to every row cancels, which the shift removes), and X is read once instead of twice
+    (a mean pass, then a centring pass).  ``precision`` as in
+    :func:`_centered_cross_product`."""
+    n, m = X.shape
+    shift = column_means(X[:CHUNK_ROWS])
+    buffer = np.empty((min(n, CHUNK_ROWS), m), dtype=precision)
+    total = np.zeros((m, m), order="F")
+    sums = np.zeros(m)
+    ones = np.ones(min(n, CHUNK_ROWS), dtype=precision)
+    shift_p, unit = shift.astype(precision), np.ones(m, dtype=precision)
+    for start, stop in _row_chunks(n):
+        Z = buffer[: stop - start]
+        affine_rows(Z.size)(X, start, shift_p, unit, Z)
+        # SciPy's BLAS for the sums too: NumPy's bundles another OpenBLAS, whose threads
+        # would compete with syrk's in this loop (DESIGN.md, rule 4)
+        gemv = dgemv if precision == np.float64 else sgemv
+        sums += gemv(1.0, Z.T, ones[: stop - start])
+        if precision == np.float64:
+            total = dsyrk(1.0, Z.T, beta=1.0, c=total, trans=0, lower=0, overwrite_c=1)
+        else:
+            total += ssyrk(1.0, Z.T, trans=0, lower=0)
+    d = sums / n
+    total -= n * np.triu(np.outer(d, d))
+    return shift + d, total
 
 
 def _top_eigenpairs(C, k):
@@ -339,11 +372,10 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             mean, std = sparse_mean_std(X)
             S = sparse_cross_product(X, mean)
         else:
-            mean = column_means(X)
             # float32 stays float32 (scikit-learn's precision and speed); the seeds'
             # standardised PCA keeps its float64 accumulation (its twin's precision)
             precision = np.float64 if self.standardize else X.dtype.type
-            S = _centered_cross_product(X, mean, precision)
+            mean, S = _shifted_cross_product(X, precision)
             std = np.sqrt(np.maximum(np.diag(S), 0.0) / n)
         scale = effective_scale(mean, std) if self.standardize else np.ones(m)
         # standardising is the diagonal congruence D^-1 S D^-1 of the cross-product
