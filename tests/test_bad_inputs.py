@@ -255,7 +255,10 @@ SPECS = [
          bad("n_components", (0, 2.5, "a", HUGE)) + bad("init", OPTION)
          # scikit-learn's Interval(Integral, 1, None) takes True as 1
          + bad("random_state", SEED) + bad("max_iter", (-1, 0, 2.5, "2"))
-         + bad("tol", NONNEGATIVE) + bad("pseudo_count", NONNEGATIVE),
+         + bad("tol", NONNEGATIVE) + bad("pseudo_count", NONNEGATIVE)
+         + bad("solver", OPTION) + bad("beta_loss", OPTION) + bad("alpha_W", (-1.0, "a"))
+         + bad("alpha_H", (-1.0, "a")) + bad("l1_ratio", (-0.1, 1.5)) + bad("shuffle", BOOL)
+         + bad("verbose", ("x",)),
          skip=("X:object",), match={"X": r"\bX\b|Negative values"}),
     Spec("random_init", decomposition.random_init,
          dict(n_samples=5, n_features=3, n_components=2, seed=0),
@@ -265,7 +268,11 @@ SPECS = [
     Spec("pca", decomposition.pca, dict(X=X, n_components=2), {"X": "matrix"},
          bad("n_components", COUNT + (HUGE,)) + bad("standardize", BOOL)),
     Spec("PCA", _fit(decomposition.PCA, n_components=2), dict(X=X), {"X": "matrix"},
-         bad("n_components", (-1, 2.5, "a", HUGE)) + bad("standardize", BOOL),
+         bad("n_components", (-1, 2.5, "a", HUGE)) + bad("standardize", BOOL)
+         + bad("svd_solver", OPTION) + bad("whiten", BOOL) + bad("copy", BOOL)
+         + bad("tol", (-1.0, "a")) + bad("iterated_power", (-1, "x"))
+         + bad("n_oversamples", (0, 2.5)) + bad("power_iteration_normalizer", OPTION)
+         + bad("random_state", SEED),
          skip=("X:object",), match=_EST),
     Spec("denoise", decomposition.denoise, dict(X=X, basis=np.eye(4)[:2]),
          {"X": "matrix", "basis": "factor"},
@@ -291,7 +298,8 @@ SPECS = [
          {"X": "matrix"},
          bad("n_clusters", (0, 2.5, "a", 25, HUGE)) + bad("init", OPTION)
          + bad("n_init", (0, "a")) + bad("max_iter", (0,)) + bad("tol", (-1.0,))
-         + bad("random_state", SEED),
+         + bad("random_state", SEED) + bad("algorithm", OPTION) + bad("copy_x", BOOL)
+         + bad("verbose", ("x",)),
          skip=("X:object",), match=_EST),
     Spec("gaussian_mixture", cluster.gaussian_mixture,
          dict(X=X, n_components=2, seed=0, max_iter=200), {"X": "matrix"},
@@ -307,7 +315,9 @@ SPECS = [
          dict(X=X), {"X": "matrix"},
          bad("n_components", (0, 2.5, "a", 25, HUGE)) + bad("covariance_type", OPTION)
          + bad("init_params", OPTION) + bad("random_state", SEED) + bad("tol", (-1.0,))
-         + bad("verbose", ("x",)),
+         + bad("verbose", ("x",)) + bad("reg_covar", (-1.0, "a")) + bad("max_iter", (-1,))
+         + bad("n_init", (0, 2.5)) + bad("warm_start", BOOL)
+         + bad("verbose_interval", (0, "a")),
          skip=("X:object", "X:bool"), match=_EST),
     _label_pair_spec("adjusted_rand_score"),
     _label_pair_spec("homogeneity_score"),
@@ -650,3 +660,30 @@ def test_gaussian_mixture_information_criteria_accept_lists():
 def test_run_seed_message_lists_what_is_valid(seed):
     with pytest.raises(TypeError, match="seed must be an int >= 0 or a numpy.random.SeedSeq"):
         run(lambda seed: 0, 2, seed=seed)
+
+
+# scikit-learn's parameter validation: the drop-in estimators raise its
+# InvalidParameterError (a ValueError and a TypeError) for values outside
+# _parameter_constraints, as scikit-learn's estimators do
+_SKLEARN_PARAMS = {
+    "KMeans": ("init", "n_init", "tol", "algorithm", "copy_x", "verbose", "random_state"),
+    "GaussianMixture": ("covariance_type", "init_params", "tol", "reg_covar", "max_iter",
+                        "n_init", "warm_start", "verbose", "verbose_interval",
+                        "random_state"),
+    "PCA": ("svd_solver", "whiten", "copy", "tol", "iterated_power", "n_oversamples",
+            "power_iteration_normalizer", "random_state"),
+    "NMF": ("init", "solver", "beta_loss", "alpha_W", "alpha_H", "l1_ratio", "shuffle",
+            "verbose", "max_iter", "tol", "random_state"),
+}
+
+
+@pytest.mark.parametrize("spec_name,param,value", [
+    pytest.param(name, param, value, id=f"{name}-{param}={value!r}")
+    for name, params in _SKLEARN_PARAMS.items()
+    for param, value in _BY_NAME[name].bad if param in params])
+def test_estimator_parameters_raise_scikit_learns_error(spec_name, param, value):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    spec = _BY_NAME[spec_name]
+    with pytest.raises(InvalidParameterError, match=rf"'{param}' parameter"):
+        spec.fn(**{**spec.kwargs, param: value})
