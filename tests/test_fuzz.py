@@ -121,6 +121,7 @@ BUDGET = {
     "gmm_vs_kmeans_n_jobs": (2, 6, 1),
     # rows: scikit-learn's estimator against fastnet's, 8 clusters or 30 components
     "dropin_kmeans": (50, 1_000, 2),
+    "dropin_kmeans_sparse": (50, 500, 2),
     **{f"dropin_gaussian_mixture_{kind}": (50, 500, 2)
        for kind in ("full", "tied", "diag", "spherical")},
     "dropin_pca_30": (40, 400, 2),

@@ -51,6 +51,23 @@ def inputs_blobs(size, dtype, rng):
             .astype(dtype),)
 
 
+def inputs_sparse_documents(size, dtype, rng):
+    """``size`` rows of 10,000 columns at 1 % density (a CSR term matrix), the non-zeros
+    concentrated on one of 8 topics' 1,250 columns per row."""
+    import scipy.sparse
+
+    n_columns, per_row = 10_000, 100
+    topics = rng.integers(0, 8, size)
+    cols = (topics[:, None] * 1_250 + rng.integers(0, 1_250, (size, per_row))) % n_columns
+    noise = rng.random((size, per_row)) < 0.2  # a fifth of each row off-topic
+    cols = np.where(noise, rng.integers(0, n_columns, (size, per_row)), cols)
+    X = scipy.sparse.csr_matrix((rng.random(size * per_row).astype(dtype), cols.ravel(),
+                                 np.arange(0, size * per_row + 1, per_row)),
+                                shape=(size, n_columns))
+    X.sum_duplicates()
+    return (X,)
+
+
 def fast_kmeans_defaults(X):
     return _fit("fastnet", ("cluster", "cluster"), "KMeans", "inertia_", X, n_clusters=8,
                 random_state=0)
@@ -116,6 +133,9 @@ CASES = [
          reference=peer_sklearn_kmeans_defaults, make_inputs=inputs_blobs,
          sizes=(2_000, 200_000), dtypes=("float64", "float32"),
          compare=as_good_as(1e-5)),
+    Case(name="dropin_kmeans_sparse", fast=fast_kmeans_defaults,
+         reference=peer_sklearn_kmeans_defaults, make_inputs=inputs_sparse_documents,
+         sizes=(2_000, 100_000), dtypes=("float64",), compare=as_good_as(1e-6)),
     *(Case(name=f"dropin_gaussian_mixture_{kind}", fast=gmm_defaults("fastnet", kind),
            reference=gmm_defaults("sklearn", kind), make_inputs=inputs_blobs,
            sizes=(2_000, 200_000), dtypes=("float64",), compare=as_good_as(1e-6))
