@@ -8,7 +8,7 @@ import importlib
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -117,6 +117,28 @@ def time_calls(funcs: list[Callable], args: tuple, repeat: int = 7,
     return [statistics.median(out) for out in samples]
 
 
+def case_inputs(pattern: str | None, cases: Sequence[Case] | None, quick: bool,
+                dtypes: Sequence[str] | None) -> Iterator[tuple[Case, int, str, tuple]]:
+    """(case, size, dtype, arguments) for every selected case at its quick or full size
+    and each of its dtypes (those in ``dtypes`` if given), built one at a time as the
+    caller iterates.  A ``pattern`` that matches no case raises ``ValueError`` at once,
+    before anything is printed or built."""
+    cases = _table() if cases is None else cases
+    selected = select(pattern, cases)
+    if not selected:
+        raise ValueError(f"filter {pattern!r} matches no case; cases are "
+                         f"{', '.join(c.name for c in cases)}")
+
+    def build():
+        for case in selected:
+            size = case.sizes[0] if quick else case.sizes[1]
+            for dtype in dtypes or case.dtypes:
+                if dtype in case.dtypes:
+                    yield case, size, dtype, case.inputs(size, dtype)
+
+    return build()
+
+
 def run(pattern: str | None = None, quick: bool = False, repeat: int = 7,
         dtypes: Sequence[str] | None = None, stream: TextIO | None = None,
         quiet: bool = False, cases: Sequence[Case] | None = None) -> list[dict]:
@@ -128,34 +150,25 @@ def run(pattern: str | None = None, quick: bool = False, repeat: int = 7,
     Returns one dict per (case, dtype): times in seconds and ``speedup`` = reference
     time / fast time (> 1 means fastnet is faster), plus one entry per peer.
     """
-    cases = _table() if cases is None else cases
-    selected = select(pattern, cases)
-    if not selected:
-        raise ValueError(f"filter {pattern!r} matches no case; cases are "
-                         f"{', '.join(c.name for c in cases)}")
+    selected = case_inputs(pattern, cases, quick, dtypes)
     rows = []
     stream = None if quiet else (stream or sys.stdout)
     if stream is not None:
         print(_header(), file=stream, flush=True)
-    for case in selected:
-        size = case.sizes[0] if quick else case.sizes[1]
-        for dtype in dtypes or case.dtypes:
-            if dtype not in case.dtypes:
-                continue
-            args = case.inputs(size, dtype)
-            start = time.perf_counter()
-            case.fast(*args)
-            first_call = time.perf_counter() - start
-            others = {**case.peers(), **case.baselines()}
-            fast, reference, *times = time_calls(
-                [case.fast, case.reference, *others.values()], args, repeat)
-            peers = dict(zip(others, times, strict=True))
-            row = {"case": case.name, "size": size, "dtype": dtype, "fast": fast,
-                   "reference": reference, "speedup": reference / fast,
-                   "first_call": first_call, "peers": peers}
-            rows.append(row)
-            if stream is not None:
-                print(_format_row(row), file=stream, flush=True)
+    for case, size, dtype, args in selected:
+        start = time.perf_counter()
+        case.fast(*args)
+        first_call = time.perf_counter() - start
+        others = {**case.peers(), **case.baselines()}
+        fast, reference, *times = time_calls(
+            [case.fast, case.reference, *others.values()], args, repeat)
+        peers = dict(zip(others, times, strict=True))
+        row = {"case": case.name, "size": size, "dtype": dtype, "fast": fast,
+               "reference": reference, "speedup": reference / fast,
+               "first_call": first_call, "peers": peers}
+        rows.append(row)
+        if stream is not None:
+            print(_format_row(row), file=stream, flush=True)
     return rows
 
 

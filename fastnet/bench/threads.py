@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from .._threads import limit_threads, max_threads
-from .harness import Case, select, time_calls
+from .harness import Case, case_inputs, time_calls
 
 __all__ = ["parse_thread_counts", "run_scaling", "format_scaling"]
 
@@ -49,35 +49,26 @@ def run_scaling(pattern: str | None = None, thread_counts: Sequence[int] = (1, 2
     """
     import sys
 
-    cases = select(None, cases)  # the whole table by default
-    selected = select(pattern, cases)
-    if not selected:
-        raise ValueError(f"filter {pattern!r} matches no case; cases are "
-                         f"{', '.join(c.name for c in cases)}")
+    selected = case_inputs(pattern, cases, quick, dtypes)
     counts = sorted(set(thread_counts))
     stream = None if quiet else (stream or sys.stdout)
     if stream is not None:
         print(_header(counts), file=stream, flush=True)
     rows = []
-    for case in selected:
-        size = case.sizes[0] if quick else case.sizes[1]
-        for dtype in dtypes or case.dtypes:
-            if dtype not in case.dtypes:
-                continue
-            args = case.inputs(size, dtype)
-            funcs = {"fast": case.fast, **case.baselines()}
-            times = {label: {} for label in funcs}
-            for n in counts:
-                with limit_threads(n):
-                    measured = time_calls(list(funcs.values()), args, repeat)
-                for label, seconds in zip(funcs, measured, strict=True):
-                    times[label][n] = seconds
-            fast = times["fast"]
-            row = {"case": case.name, "size": size, "dtype": dtype, "times": times,
-                   "scaling": {n: fast[counts[0]] / fast[n] for n in counts}}
-            rows.append(row)
-            if stream is not None:
-                print(_format_row(row, counts), file=stream, flush=True)
+    for case, size, dtype, args in selected:
+        funcs = {"fast": case.fast, **case.baselines()}
+        times = {label: {} for label in funcs}
+        for n in counts:
+            with limit_threads(n):
+                measured = time_calls(list(funcs.values()), args, repeat)
+            for label, seconds in zip(funcs, measured, strict=True):
+                times[label][n] = seconds
+        fast = times["fast"]
+        row = {"case": case.name, "size": size, "dtype": dtype, "times": times,
+               "scaling": {n: fast[counts[0]] / fast[n] for n in counts}}
+        rows.append(row)
+        if stream is not None:
+            print(_format_row(row, counts), file=stream, flush=True)
     return rows
 
 

@@ -37,6 +37,7 @@ from .gmm_full import (
     _normalise_block,
     _precision_cholesky,
     _precision_cholesky_kernel,
+    _store_log_resp,
     _Workspace,
 )
 
@@ -89,10 +90,7 @@ def _em_pass_diag(X, means, precisions, log_weights, log_det, counts, first, sec
                     lp[r] = const - 0.5 * lp[r]
             total += _normalise_block(log_prob, resp, peak, acc, m)
             if predict:
-                for r in range(m):
-                    row_norms[b0 + r] = peak[r]
-                    for k in range(K):
-                        log_resp[b0 + r, k] = log_prob[k, r] - peak[r]
+                _store_log_resp(log_prob, peak, b0, m, log_resp, row_norms)
                 continue
             for k in range(K):
                 weight = 0.0

@@ -78,6 +78,16 @@ def _normalise_block(log_prob, resp, peak, acc, m):
     return total
 
 
+@jit(inline="always")
+def _store_log_resp(log_prob, peak, b0, m, log_resp, row_norms):
+    """Prediction: rows ``b0 .. b0 + m`` get their log-likelihood (``peak``, the block's
+    log normalisers) and their log responsibilities ``log_prob - peak``."""
+    for r in range(m):
+        row_norms[b0 + r] = peak[r]
+        for k in range(log_prob.shape[0]):
+            log_resp[b0 + r, k] = log_prob[k, r] - peak[r]
+
+
 @serial_or_parallel_jit(reassociate=True)
 def _em_pass(X, means, prec_chol, log_weights, log_det, counts, first, second, log_norms,
              log_resp, row_norms, predict):
@@ -126,10 +136,7 @@ def _em_pass(X, means, prec_chol, log_weights, log_det, counts, first, second, l
                     lp[r] = const - 0.5 * lp[r]
             total += _normalise_block(log_prob, resp, peak, acc, m)
             if predict:
-                for r in range(m):
-                    row_norms[b0 + r] = peak[r]
-                    for k in range(K):
-                        log_resp[b0 + r, k] = log_prob[k, r] - peak[r]
+                _store_log_resp(log_prob, peak, b0, m, log_resp, row_norms)
                 continue
             for k in range(K):
                 for r in range(m):
