@@ -38,7 +38,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from fastnet import cluster, decomposition, graph, nn
-from fastnet.nn import MLP, MLPClassifier
+from fastnet.nn import MLP, MLPClassifier, MLPRegressor
 from fastnet.parallel import run
 from fastnet.studies import gmm_vs_kmeans, signal_flow_separation
 
@@ -232,15 +232,23 @@ SPECS = [
          + bad("keep_prob", (0, 1.5, "a")) + bad("epochs", COUNT)
          + bad("batch_size", COUNT) + bad("learning_rate", POSITIVE),
          skip=("X:3d", "X:1d"), match={"X": r"\bX\b", "y": r"\by\b"}),
-    Spec("MLPClassifier", _fit(MLPClassifier, hidden_layer_sizes=(3,), max_iter=2,
-                               batch_size=8, random_state=0),
-         dict(X=X, y=Y3), {"X": "matrix"},
-         bad("hidden_layer_sizes", ((HUGE,), (0,), "a", (2.5,)))
-         + bad("random_state", SEED) + bad("dtype", ("bogus",))
-         + bad("keep_prob", (0, 1.5)) + bad("max_iter", COUNT) + bad("batch_size", COUNT)
-         + bad("learning_rate_init", POSITIVE) + bad("bias_init", OPTION)
-         + bad("shuffle", BOOL) + bad("verbose", ("x",)),
-         skip=("X:1d", "X:object"), match=_EST),
+    *[Spec(cls.__name__, _fit(cls, hidden_layer_sizes=(3,), max_iter=2, batch_size=8,
+                              random_state=0),
+           dict(X=X, y=Y3), {"X": "matrix"},
+           bad("hidden_layer_sizes", ((HUGE,), (0,), "a", (2.5,)))
+           + bad("activation", OPTION) + bad("solver", OPTION) + bad("alpha", (-1.0, "a"))
+           + bad("batch_size", (0, "a")) + bad("learning_rate", OPTION)
+           + bad("learning_rate_init", (0, -1.0, "a")) + bad("power_t", (-1.0,))
+           + bad("max_iter", (0, 2.5)) + bad("shuffle", BOOL) + bad("random_state", SEED)
+           + bad("tol", (-1.0,)) + bad("verbose", ("x",)) + bad("warm_start", BOOL)
+           + bad("momentum", (-0.1, 1.5)) + bad("nesterovs_momentum", BOOL)
+           + bad("early_stopping", BOOL) + bad("validation_fraction", (-0.1, 1.0))
+           + bad("beta_1", (1.0, -0.1)) + bad("beta_2", (1.0,)) + bad("epsilon", (0,))
+           + bad("n_iter_no_change", (0, "a")) + bad("max_fun", (0,))
+           + bad("keep_prob", (0, 1.5, "a"))
+           + (bad("loss", OPTION) if cls is MLPRegressor else []),
+           skip=("X:1d", "X:object"), match=_EST)
+      for cls in (MLPClassifier, MLPRegressor)],
     # ---- fastnet.decomposition
     Spec("nmf", decomposition.nmf, dict(X=X, n_components=2, max_iter=5, seed=0),
          {"X": "nonneg"},
@@ -538,8 +546,10 @@ def test_kmeans_more_clusters_than_distinct_points():
 def _fitted(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        if name == "MLPClassifier":
-            return MLPClassifier((3,), max_iter=2, batch_size=8, random_state=0).fit(X, Y3)
+        if name in ("MLPClassifier", "MLPRegressor"):
+            cls = MLPClassifier if name == "MLPClassifier" else MLPRegressor
+            return cls(hidden_layer_sizes=(3,), max_iter=2, batch_size=8,
+                       random_state=0).fit(X, Y3)
         return {
             "KMeans": lambda: cluster.KMeans(3, random_state=0),
             "GaussianMixture": lambda: cluster.GaussianMixture(2, random_state=0),
@@ -553,11 +563,13 @@ ESTIMATOR_METHODS = {
     "GaussianMixture": ("predict", "predict_proba", "score_samples"),
     "PCA": ("transform",),
     "NMF": ("transform",),
-    "MLPClassifier": ("predict", "predict_proba"),
+    "MLPClassifier": ("predict", "predict_proba", "predict_log_proba"),
+    "MLPRegressor": ("predict",),
 }
 _UNFITTED = {"KMeans": cluster.KMeans(3), "GaussianMixture": cluster.GaussianMixture(2),
              "PCA": decomposition.PCA(2), "NMF": decomposition.NMF(2),
-             "MLPClassifier": MLPClassifier((3,))}
+             "MLPClassifier": MLPClassifier((3,)),
+             "MLPRegressor": MLPRegressor(hidden_layer_sizes=(3,))}
 _METHOD_ROWS = [(e, m) for e, methods in ESTIMATOR_METHODS.items() for m in methods]
 
 
@@ -592,11 +604,12 @@ _REFIT_FAILURES = {
 }
 _BAD_PARAM = {"KMeans": {"n_clusters": 99}, "GaussianMixture": {"n_components": 99},
               "PCA": {"n_components": 99}, "NMF": {"n_components": 99, "init": "nndsvda"},
-              "MLPClassifier": {"learning_rate_init": -1.0}}
+              "MLPClassifier": {"learning_rate_init": -1.0},
+              "MLPRegressor": {"learning_rate_init": -1.0}}
 
 
 def _is_clf(model):
-    return isinstance(model, MLPClassifier)
+    return isinstance(model, (MLPClassifier, MLPRegressor))
 
 
 @pytest.mark.parametrize("failure", list(_REFIT_FAILURES))
@@ -628,7 +641,8 @@ def test_failed_mlp_fit_leaves_the_weights_unchanged():
         assert_array_equal(saved, w)
 
 
-@pytest.mark.parametrize("estimator", ["KMeans", "GaussianMixture", "NMF", "MLPClassifier"])
+@pytest.mark.parametrize("estimator", ["KMeans", "GaussianMixture", "NMF", "MLPClassifier",
+                                       "MLPRegressor"])
 @pytest.mark.parametrize("state", [np.random.RandomState(0), np.random.default_rng(0),
                                    np.random.SeedSequence(0)], ids=lambda s: type(s).__name__)
 def test_random_state_objects(estimator, state):
@@ -674,6 +688,11 @@ _SKLEARN_PARAMS = {
             "power_iteration_normalizer", "random_state"),
     "NMF": ("init", "solver", "beta_loss", "alpha_W", "alpha_H", "l1_ratio", "shuffle",
             "verbose", "max_iter", "tol", "random_state"),
+    **{name: ("activation", "solver", "alpha", "batch_size", "learning_rate",
+              "learning_rate_init", "power_t", "max_iter", "shuffle", "random_state", "tol",
+              "verbose", "warm_start", "momentum", "nesterovs_momentum", "early_stopping",
+              "validation_fraction", "beta_1", "beta_2", "epsilon", "n_iter_no_change",
+              "max_fun", "keep_prob", "loss") for name in ("MLPClassifier", "MLPRegressor")},
 }
 
 

@@ -13,7 +13,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from fastnet.cluster import GaussianMixture, KMeans
 from fastnet.decomposition import NMF, PCA
-from fastnet.nn import MLPClassifier
+from fastnet.nn import MLPClassifier, MLPRegressor
 
 ESTIMATORS = [
     KMeans(3, random_state=0),
@@ -22,11 +22,8 @@ ESTIMATORS = [
     # scikit-learn's NMF)
     NMF(2, max_iter=500, random_state=0),
     PCA(2),
-    # The defaults (3 x 200 units, batch 128, lr 0.1, 40 epochs) are sized for the
-    # 60,000-row digits of the MLP study.  On the checks' 20-300-row toy sets they take
-    # too few SGD steps for check_classifiers_train's 0.83 accuracy, and lr 0.1 diverges
-    # (DivergenceError, as specified) on the check data centred at 100.
-    MLPClassifier(hidden_layer_sizes=(32,), batch_size=16),
+    MLPClassifier(),
+    MLPRegressor(),
 ]
 
 #: check name -> reason, per estimator class.

@@ -6,7 +6,7 @@ import pytest
 from conftest import RTOL, assert_twin, labelled_data, output_with_threads
 from numpy.testing import assert_allclose, assert_array_equal
 
-from fastnet.nn import MLPClassifier, mlp
+from fastnet.nn import mlp
 from fastnet.nn.mlp import MLP, DivergenceError
 from fastnet.random import as_seed_sequence, spawn_sequences
 from fastnet.reference import nn as ref
@@ -377,10 +377,6 @@ def test_float32_model(rng):
     twin64 = MLP((6, 7, 5, 3), keep_prob=0.9, shuffle=True, seed=0)
     twin64.fit(X, y, epochs=2, batch_size=16, learning_rate=0.3)
     assert_allclose(proba, twin64.predict_proba(X), rtol=1e-4, atol=1e-6)
-    clf = MLPClassifier(hidden_layer_sizes=(7,), dtype=np.float32, max_iter=2,
-                        random_state=0).fit(X, y)
-    assert clf.coefs_[0].dtype == np.float32
-    assert clf.predict_proba(X).dtype == np.float32
 
 
 def test_progress_lines(rng, capsys):

@@ -52,7 +52,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.sparsefuncs import mean_variance_axis
 from sklearn.utils.validation import check_is_fitted
 
-from .._estimator import unchanged_on_error, validate_data
+from .._estimator import check_sample_weight, unchanged_on_error, validate_data
 from .._jit import PARALLEL_MIN_WORK
 from .._stats import column_mean_std
 from .._validation import seed_from_random_state
@@ -77,26 +77,6 @@ def _is_array_like(init):
     return not isinstance(init, str) and not callable(init)
 
 
-def _check_sample_weight(sample_weight, X, dtype=np.float64):
-    """``sample_weight`` as a float64 vector of one finite weight per row of X (ones
-    when None, a scalar repeated), with scikit-learn's errors (all-zero weights too)."""
-    n = X.shape[0]
-    if sample_weight is None:
-        return np.ones(n, dtype=dtype)
-    if isinstance(sample_weight, numbers.Number):
-        weights = np.full(n, sample_weight, dtype=dtype)
-    else:
-        weights = check_array(sample_weight, accept_sparse=False, ensure_2d=False,
-                              dtype=dtype, order="C", copy=True, input_name="sample_weight")
-        if weights.ndim != 1:
-            raise ValueError(f"Sample weights must be 1D array or scalar, got {weights.ndim}D "
-                             f"array. Expected either a scalar value or a 1D array of length "
-                             f"{n}.")
-        if weights.shape != (n,):
-            raise ValueError(f"sample_weight.shape == {weights.shape}, expected {(n,)}!")
-    if np.all(weights == 0):
-        raise ValueError("Sample weights must contain at least one non-zero number.")
-    return weights
 
 
 def _same_clustering(a, b):
@@ -329,7 +309,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
             random_state = check_random_state(self.random_state)
             starts = [random_state] * self._n_init
         weighted = sample_weight is not None
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        sample_weight = check_sample_weight(sample_weight, X, dtype=np.float64)
         weighted = weighted and not np.all(sample_weight == 1.0)
         self._n_threads = numba.get_num_threads()
         init = self.init
@@ -404,7 +384,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         return self.fit(X, sample_weight=sample_weight)._transform(X)
 
     def _labels_distances(self, X, sample_weight=None):
-        weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        weights = check_sample_weight(sample_weight, X, dtype=np.float64)
         centers = np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype)
         if sp.issparse(X):
             labels, distances = assign_weighted(X, weights, centers)

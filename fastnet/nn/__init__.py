@@ -1,4 +1,5 @@
-"""Neural networks: activation and loss kernels, and a minibatch-SGD multilayer perceptron."""
+"""Neural networks: activation and loss kernels, the seeds' minibatch-SGD multilayer
+perceptron (:class:`MLP`) and scikit-learn's (:class:`MLPClassifier`, :class:`MLPRegressor`)."""
 
 from .activations import (
     cross_entropy,
@@ -11,7 +12,8 @@ from .activations import (
 )
 
 #: name -> the module defining it, imported on first use
-_LAZY = {"MLP": "mlp", "DivergenceError": "mlp", "MLPClassifier": "classifier"}
+_LAZY = {"MLP": "mlp", "DivergenceError": "mlp", "MLPClassifier": "perceptron",
+         "MLPRegressor": "perceptron"}
 
 
 def __getattr__(name):
@@ -25,4 +27,5 @@ def __getattr__(name):
 
 
 __all__ = ["softplus", "softplus_grad", "softmax", "log_softmax", "kl_divergence",
-           "cross_entropy", "onehot", "MLP", "MLPClassifier", "DivergenceError"]
+           "cross_entropy", "onehot", "MLP", "MLPClassifier", "MLPRegressor",
+           "DivergenceError"]

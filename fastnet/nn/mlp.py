@@ -68,8 +68,10 @@ CLIP = 1e-15
 PREDICT_CHUNK_ROWS = 4096
 
 
-class DivergenceError(FloatingPointError):
-    """The training loss became NaN or infinite (typically: learning rate too high)."""
+class DivergenceError(FloatingPointError, ValueError):
+    """The training loss or the weights became NaN or infinite (typically: unscaled
+    inputs or a learning rate too high).  A ``ValueError`` too, the class scikit-learn's
+    multilayer perceptrons raise for non-finite weights."""
 
 
 # ---------------------------------------------------------------- kernels

@@ -130,3 +130,55 @@ def mlp_train(coefs, intercepts, X, y, epochs, batch_size, learning_rate, keep_p
                 intercepts[k] -= learning_rate * d_b
         history.append((np.mean(batch_losses), correct / n))
     return history
+
+
+# ---------------------------------------------------------------- scikit-learn's MLP
+_HIDDEN = {
+    "identity": (lambda a: a, lambda h: np.ones_like(h)),
+    "relu": (lambda a: np.maximum(a, 0), lambda h: (h != 0).astype(h.dtype)),
+    "tanh": (np.tanh, lambda h: 1 - h ** 2),
+    "logistic": (lambda a: 1 / (1 + np.exp(-a)), lambda h: h * (1 - h)),
+    "softplus": (lambda a: np.logaddexp(0, a), lambda h: -np.expm1(-h)),
+}
+_OUTPUT = {
+    "identity": lambda a: a,
+    "exp": np.exp,
+    "logistic": lambda a: 1 / (1 + np.exp(-a)),
+    "softmax": lambda a: softmax(a, axis=1),
+}
+
+
+def perceptron_loss_grad(coefs, intercepts, X, Y, activation, out_activation, alpha,
+                         sample_weight=None):
+    """scikit-learn's multilayer-perceptron loss (with the L2 term) and its gradient
+    ``(coef_grads, intercept_grads)`` on the batch ``(X, Y)`` (``Y`` 2-D).  The loss
+    follows the output activation: identity - half the squared error averaged over
+    rows and outputs; exp - the Poisson deviance halved; logistic - binary log loss;
+    softmax - log loss, probabilities clipped to [eps, 1 - eps]."""
+    w = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, float)
+    f, f_prime = _HIDDEN[activation]
+    post = [X]
+    for W, b in zip(coefs[:-1], intercepts[:-1], strict=True):
+        post.append(f(post[-1] @ W + b))
+    P = _OUTPUT[out_activation](post[-1] @ coefs[-1] + intercepts[-1])
+    eps = np.finfo(P.dtype).eps
+    Q = np.clip(P, eps, 1 - eps)
+    if out_activation == "identity":
+        per_row = ((Y - P) ** 2).sum(axis=1) / (2 * Y.shape[1])
+    elif out_activation == "exp":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            per_row = (np.where(Y > 0, Y * np.log(Y / P), 0.0) - Y + P).sum(axis=1)
+    elif out_activation == "softmax":
+        per_row = -(Y * np.log(Q)).sum(axis=1)
+    else:
+        per_row = -(Y * np.log(Q) + (1 - Y) * np.log(1 - Q)).sum(axis=1)
+    total = w.sum()
+    loss = (w @ per_row + 0.5 * alpha * sum((W ** 2).sum() for W in coefs)) / total
+    delta = (P - Y) * w[:, None]
+    coef_grads, intercept_grads = [None] * len(coefs), [None] * len(coefs)
+    for k in range(len(coefs) - 1, -1, -1):
+        coef_grads[k] = (post[k].T @ delta + alpha * coefs[k]) / total
+        intercept_grads[k] = delta.sum(axis=0) / total
+        if k > 0:
+            delta = (delta @ coefs[k].T) * f_prime(post[k])
+    return loss, coef_grads, intercept_grads

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-#: name -> (scikit-learn module that exports the class, class name, fastnet module,
-#: scikit-learn test module)
+#: name -> (scikit-learn module that exports the classes, class names separated by
+#: commas, fastnet module, scikit-learn test module)
 ESTIMATORS = {
     "pca": ("sklearn.decomposition", "PCA", "fastnet.decomposition",
             "sklearn.decomposition.tests.test_pca"),
@@ -31,6 +31,8 @@ ESTIMATORS = {
                          "sklearn.mixture.tests.test_gaussian_mixture"),
     "nmf": ("sklearn.decomposition", "NMF", "fastnet.decomposition",
             "sklearn.decomposition.tests.test_nmf"),
+    "mlp": ("sklearn.neural_network", "MLPClassifier,MLPRegressor", "fastnet.nn",
+            "sklearn.neural_network.tests.test_mlp"),
 }
 
 
@@ -59,9 +61,10 @@ def pytest_configure(config):
     name = config.getoption("--dropin")
     if name is None:
         return
-    sk_module, cls, fast_module, _ = ESTIMATORS[name]
-    setattr(importlib.import_module(sk_module), cls,
-            getattr(importlib.import_module(fast_module), cls))
+    sk_module, classes, fast_module, _ = ESTIMATORS[name]
+    for cls in classes.split(","):
+        setattr(importlib.import_module(sk_module), cls,
+                getattr(importlib.import_module(fast_module), cls))
 
 
 def pytest_collection_modifyitems(config, items):
@@ -81,6 +84,7 @@ def pytest_collection_modifyitems(config, items):
 def pytest_report_header(config):
     name = config.getoption("--dropin")
     if name is not None:
-        sk_module, cls, fast_module, _ = ESTIMATORS[name]
-        return f"drop-in: {sk_module}.{cls} is {fast_module}.{cls}"
+        sk_module, classes, fast_module, _ = ESTIMATORS[name]
+        return "drop-in: " + ", ".join(f"{sk_module}.{cls} is {fast_module}.{cls}"
+                                       for cls in classes.split(","))
     return None
