@@ -1,6 +1,6 @@
 """Drop-in cases: a scikit-learn estimator with its defaults ("ref") against fastnet's
 class of the same name with the same arguments ("fast"), on the same data with the
-same ``random_state`` (issue 16's speed targets).
+same ``random_state`` (the speed targets of issues 16 and 17).
 
 Each callable fits and returns the number that says how good the fit is (inertia,
 average log-likelihood bound, explained variance, reconstruction error): ``compare``
@@ -128,6 +128,63 @@ def nmf_defaults(library):
     return fit
 
 
+# ---------------------------------------------------------------- MLPClassifier, MLPRegressor
+#: Epochs per timed fit: issue 17's target is the time of an epoch, so the fits stop at
+#: ``max_iter`` (both libraries warn alike), the rest of the parameters their defaults
+MLP_EPOCHS = 3
+
+
+def inputs_digits_labelled(size, dtype, rng):
+    """The first ``size`` rows of scikit-learn's digits scaled to [0, 1], and their labels."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    return (X[:size] / 16).astype(dtype), y[:size]
+
+
+def inputs_images(size, dtype, rng):
+    """``size`` MNIST-shaped rows (784 pixels in [0, 1], mostly dark) and 10 classes set
+    by which of 10 random pixel templates each row is nearest to."""
+    templates = rng.random((10, 784)) ** 3
+    y = rng.integers(0, 10, size)
+    X = np.clip(templates[y] + 0.3 * rng.standard_normal((size, 784)), 0, 1)
+    return X.astype(dtype), y
+
+
+def inputs_regression(size, dtype, rng):
+    """``size`` rows of 50 standard-normal features and a noisy non-linear target."""
+    X = rng.standard_normal((size, 50))
+    w = rng.standard_normal(50)
+    y = np.tanh(X @ w / 7) * 3 + 0.1 * rng.standard_normal(size)
+    return X.astype(dtype), y
+
+
+def mlp_defaults(library, name):
+    def fit(X, y):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = _estimator(library, ("nn", "neural_network"), name)(
+                max_iter=MLP_EPOCHS, random_state=0).fit(X, y)
+        return np.atleast_1d(model.loss_)
+
+    fit.__name__ = f"{library}_{name}"
+    return fit
+
+
+def baselines_mlp_floor(n_outputs):
+    """The BLAS products of the same epochs (one hidden layer of 100 units, batches of
+    200 rows), the floor of issue 17's "within 1.3x of the epoch's own products"."""
+    def floor(X, y):
+        from ..nn.products import blas_floor_epoch
+
+        for _ in range(MLP_EPOCHS):
+            blas_floor_epoch(X, [X.shape[1], 100, n_outputs], min(200, X.shape[0]))
+
+    return lambda: {"BLAS floor": floor}
+
+
 CASES = [
     Case(name="dropin_kmeans", fast=fast_kmeans_defaults,
          reference=peer_sklearn_kmeans_defaults, make_inputs=inputs_blobs,
@@ -151,4 +208,16 @@ CASES = [
     Case(name="dropin_nmf", fast=nmf_defaults("fastnet"), reference=nmf_defaults("sklearn"),
          make_inputs=inputs_nonnegative, sizes=(1_000, 10_000), dtypes=("float64",),
          compare=as_good_as(1e-6)),
+    Case(name="dropin_mlp_classifier_digits", fast=mlp_defaults("fastnet", "MLPClassifier"),
+         reference=mlp_defaults("sklearn", "MLPClassifier"),
+         make_inputs=inputs_digits_labelled, sizes=(1_797, 1_797), dtypes=("float64",),
+         baselines=baselines_mlp_floor(10), compare=as_good_as(1e-8)),
+    Case(name="dropin_mlp_classifier", fast=mlp_defaults("fastnet", "MLPClassifier"),
+         reference=mlp_defaults("sklearn", "MLPClassifier"), make_inputs=inputs_images,
+         sizes=(2_000, 60_000), dtypes=("float64", "float32"),
+         baselines=baselines_mlp_floor(10), compare=as_good_as(1e-8)),
+    Case(name="dropin_mlp_regressor", fast=mlp_defaults("fastnet", "MLPRegressor"),
+         reference=mlp_defaults("sklearn", "MLPRegressor"), make_inputs=inputs_regression,
+         sizes=(5_000, 100_000), dtypes=("float64",), baselines=baselines_mlp_floor(1),
+         compare=as_good_as(1e-8)),
 ]

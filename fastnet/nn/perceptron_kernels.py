@@ -55,7 +55,18 @@ ADAM, SGD = 0, 1
 # ---------------------------------------------------------------- element-wise
 @jit
 def _activate(z, bias, code):
-    """``z = f(z + bias)`` in place, row by row."""
+    """``z = f(z + bias)`` in place, row by row.  relu and identity get loops of their
+    own: without a branch per element they vectorise."""
+    if code == RELU:
+        for i in range(z.shape[0]):
+            for j in range(z.shape[1]):
+                z[i, j] = max(z[i, j] + bias[j], 0.0)
+        return
+    if code == IDENTITY:
+        for i in range(z.shape[0]):
+            for j in range(z.shape[1]):
+                z[i, j] += bias[j]
+        return
     for i in range(z.shape[0]):
         for j in range(z.shape[1]):
             a = z[i, j] + bias[j]
@@ -90,7 +101,15 @@ def _drop(h, scale, keep_prob, rng_state):
 @jit
 def _backprop_derivative(h, delta, code, scale, dropout):
     """``delta *= f'(a)`` from the layer's output ``h = f(a)`` (times the dropout
-    scale when ``dropout``: ``h`` then holds ``f(a) * scale``)."""
+    scale when ``dropout``: ``h`` then holds ``f(a) * scale``).  Without dropout,
+    relu gets a branch-free loop of its own, which vectorises."""
+    if code == RELU and not dropout:
+        for i in range(h.shape[0]):
+            for j in range(h.shape[1]):
+                delta[i, j] = delta[i, j] if h[i, j] != 0 else 0.0
+        return
+    if code == IDENTITY and not dropout:
+        return
     for i in range(h.shape[0]):
         for j in range(h.shape[1]):
             out = h[i, j]
@@ -167,8 +186,17 @@ def _output_error(z, bias, y, sw, code, eps):
 
 
 @jit
+def _zero(a):
+    """``a[...] = 0`` for a contiguous array of any rank (explicit loop: the slice
+    assignment's broadcasting code costs more compile time than it saves)."""
+    flat = a.reshape(a.size)
+    for i in range(flat.size):
+        flat[i] = 0.0
+
+
+@jit
 def _column_sums(delta, out):
-    out[:] = 0.0
+    _zero(out)
     for i in range(delta.shape[0]):
         for j in range(delta.shape[1]):
             out[j] += delta[i, j]
@@ -178,7 +206,7 @@ def _column_sums(delta, out):
 @jit
 def _csr_times(data, indices, indptr, rows, W, out):
     """``out = X[rows] @ W`` for CSR ``X``."""
-    out[:] = 0.0
+    _zero(out)
     for i in range(rows.shape[0]):
         r = rows[i]
         for p in range(indptr[r], indptr[r + 1]):
@@ -191,7 +219,7 @@ def _csr_times(data, indices, indptr, rows, W, out):
 @jit
 def _csr_transpose_times(data, indices, indptr, rows, delta, out):
     """``out = X[rows]^T @ delta`` for CSR ``X``."""
-    out[:] = 0.0
+    _zero(out)
     for i in range(rows.shape[0]):
         r = rows[i]
         for p in range(indptr[r], indptr[r + 1]):
@@ -272,30 +300,70 @@ def _finish_gradient(params, grads, n_coefs, alpha, sw_sum):
 
 
 # ---------------------------------------------------------------- optimisers
-@jit
-def _adam_step(params, grads, m, v, lr, beta1, beta2, eps, t):
-    """One Adam step at time ``t`` (already incremented); returns its learning rate."""
-    lr_t = lr * math.sqrt(1.0 - beta2 ** t) / (1.0 - beta1 ** t)
-    for i in range(params.shape[0]):
-        g = grads[i]
-        mi = beta1 * m[i] + (1.0 - beta1) * g
-        vi = beta2 * v[i] + (1.0 - beta2) * (g * g)
+# The steps finish the gradient on the fly, ``g = (raw + alpha W) / sum(w)`` for the
+# first ``n_coefs`` entries (the weights) and ``raw / sum(w)`` for the intercepts:
+# one pass over the parameters instead of two.  Each range is a loop without branches
+# or reductions, so it vectorises; ``||W||^2`` (the L2 term of the batch loss, taken
+# before the step) is a reduction of its own.
+@jit(reassociate=True)  # a plain sum: reassociation lets it vectorise
+def _sum_of_squares(a, n):
+    total = 0.0
+    for i in range(n):
+        total += a[i] * a[i]
+    return total
+
+
+@jit(inline="always")
+def _adam_range(params, grads, m, v, lo, hi, c):
+    """Adam on ``params[lo:hi]`` with the gradient ``(raw + alpha W) / sum(w)``; ``c``
+    holds ``beta1, 1 - beta1, beta2, 1 - beta2, -lr_t, eps, alpha, sum(w)`` in the
+    parameters' dtype, so float32 parameters are stepped in float32 arithmetic (as
+    scikit-learn's NumPy expressions do)."""
+    beta1, rest1, beta2, rest2, step, eps, alpha, sw_sum = c[0], c[1], c[2], c[3], c[4], \
+        c[5], c[6], c[7]
+    for i in range(lo, hi):
+        w = params[i]
+        g = (grads[i] + alpha * w) / sw_sum
+        mi = beta1 * m[i] + rest1 * g
+        vi = beta2 * v[i] + rest2 * (g * g)
         m[i] = mi
         v[i] = vi
-        params[i] += -lr_t * mi / (math.sqrt(vi) + eps)
-    return lr_t
+        params[i] = w + step * mi / (math.sqrt(vi) + eps)
 
 
 @jit
-def _sgd_step(params, grads, velocity, lr, momentum, nesterov):
-    for i in range(params.shape[0]):
-        g = grads[i]
+def _adam_step(params, grads, m, v, lr, beta1, beta2, eps, t, n_coefs, alpha, sw_sum):
+    """One Adam step at time ``t`` (already incremented); returns its learning rate and
+    ``||W||^2`` (the intercepts get no L2 term)."""
+    squares = _sum_of_squares(params, n_coefs)
+    lr_t = lr * math.sqrt(1.0 - beta2 ** t) / (1.0 - beta1 ** t)
+    c = np.empty(8, params.dtype)
+    c[0], c[1], c[2], c[3] = beta1, 1.0 - beta1, beta2, 1.0 - beta2
+    c[4], c[5], c[6], c[7] = -lr_t, eps, alpha, sw_sum
+    _adam_range(params, grads, m, v, 0, n_coefs, c)
+    c[6] = 0.0
+    _adam_range(params, grads, m, v, n_coefs, params.shape[0], c)
+    return lr_t, squares
+
+
+@jit(inline="always")
+def _sgd_range(params, grads, velocity, lo, hi, lr, momentum, nesterov, alpha, sw_sum):
+    for i in range(lo, hi):
+        w = params[i]
+        g = (grads[i] + alpha * w) / sw_sum
         vel = momentum * velocity[i] - lr * g
         velocity[i] = vel
-        if nesterov:
-            params[i] += momentum * vel - lr * g
-        else:
-            params[i] += vel
+        params[i] = w + (momentum * vel - lr * g if nesterov else vel)
+
+
+@jit
+def _sgd_step(params, grads, velocity, lr, momentum, nesterov, n_coefs, alpha, sw_sum):
+    """One SGD step with (Nesterov) momentum; returns ``||W||^2``."""
+    squares = _sum_of_squares(params, n_coefs)
+    _sgd_range(params, grads, velocity, 0, n_coefs, lr, momentum, nesterov, alpha, sw_sum)
+    _sgd_range(params, grads, velocity, n_coefs, params.shape[0], lr, momentum, nesterov, 0.0,
+               sw_sum)
+    return squares
 
 
 # ---------------------------------------------------------------- one epoch
@@ -323,25 +391,27 @@ def _stochastic_epoch(X, data, indices, indptr, sparse, Y, sw, order, batch_size
         swb = swbuf[:r]
         sw_sum = 0.0
         for i in range(r):
-            yb[i, :] = Y[rows[i]]
+            for j in range(Y.shape[1]):
+                yb[i, j] = Y[rows[i], j]
             swb[i] = sw[rows[i]]
             sw_sum += swb[i]
         xb = xbuf[:r]
         if not sparse:
             for i in range(r):
-                xb[i, :] = X[rows[i]]
+                for j in range(X.shape[1]):
+                    xb[i, j] = X[rows[i], j]
         loss = _batch_loss_grad(xb, data, indices, indptr, rows, sparse, yb, swb, params,
                                 grads, units, coef_off, icpt_off, hidden, output, eps,
                                 acts, act_off, deltas, scales, keep_prob, rng_state, batch_size)
-        squares = _finish_gradient(params, grads, n_coefs, alpha, sw_sum)
-        denominator = 2.0 * Y.shape[1] if output == SQUARED else 1.0
-        loss = loss / (sw_sum * denominator) + 0.5 * alpha * squares / sw_sum
-        accumulated += loss * r
         if solver == ADAM:
             t += 1
-            last_lr = _adam_step(params, grads, state_a, state_b, lr, beta1, beta2, epsilon, t)
+            last_lr, squares = _adam_step(params, grads, state_a, state_b, lr, beta1, beta2,
+                                          epsilon, t, n_coefs, alpha, sw_sum)
         else:
-            _sgd_step(params, grads, state_a, lr, momentum, nesterov)
+            squares = _sgd_step(params, grads, state_a, lr, momentum, nesterov, n_coefs,
+                                alpha, sw_sum)
+        denominator = 2.0 * Y.shape[1] if output == SQUARED else 1.0
+        accumulated += (loss / (sw_sum * denominator) + 0.5 * alpha * squares / sw_sum) * r
     return accumulated, t, last_lr
 
 
@@ -352,7 +422,7 @@ def _full_loss_grad(X, data, indices, indptr, sparse, Y, sw, params, grads, scra
     """Loss and gradient over all rows (L-BFGS), in chunks of ``chunk`` rows whose
     raw sums accumulate in ``grads`` (``scratch`` holds one chunk's)."""
     n = Y.shape[0]
-    grads[:] = 0.0
+    _zero(grads)
     total = 0.0
     sw_sum = 0.0
     rows = np.arange(n)
