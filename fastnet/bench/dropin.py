@@ -167,7 +167,7 @@ def mlp_defaults(library, name):
             warnings.simplefilter("ignore")
             model = _estimator(library, ("nn", "neural_network"), name)(
                 max_iter=MLP_EPOCHS, random_state=0).fit(X, y)
-        return np.atleast_1d(model.loss_)
+        return np.atleast_1d(np.asarray(model.loss_, X.dtype))  # float32: rounded alike
 
     fit.__name__ = f"{library}_{name}"
     return fit
