@@ -641,7 +641,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     >>> from sklearn.datasets import make_regression
     >>> from fastnet.nn import MLPRegressor
     >>> X, y = make_regression(500, 10, noise=1.0, random_state=0)
-    >>> reg = MLPRegressor((50,), solver="lbfgs", random_state=0).fit(X, y)
+    >>> reg = MLPRegressor(hidden_layer_sizes=(50,), solver="lbfgs", random_state=0).fit(X, y)
     >>> bool(reg.score(X, y) > 0.99)
     True
     """
