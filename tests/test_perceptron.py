@@ -329,3 +329,32 @@ def test_scikit_learn_errors():
     assert not hasattr(MLPClassifier(solver="lbfgs"), "partial_fit")
     with pytest.raises(ValueError, match="validation set is too small"):
         MLPRegressor(early_stopping=True).fit(X[:3], y[:3])
+
+
+# ---------------------------------------------------------------- memory
+def test_fit_memory_is_bounded_and_independent_of_epochs():
+    """Peak extra memory of an Adam fit: parameter-sized vectors (the packed parameters,
+    the gradient, Adam's two moments, the initial and best copies), batch-sized buffers
+    and a few n-row label and index vectors; never a copy of X (31 MB here), and nothing
+    that grows with the epochs."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    n, batch, widths = 5000, 200, (64, 64, 10)
+    X, y = rng.random((n, 784)), rng.integers(0, 10, n)
+    kwargs = dict(hidden_layer_sizes=widths[:-1], random_state=0, tol=0.0)
+    _quiet_fit(MLPClassifier(max_iter=1, **kwargs), X[:300], y[:300])  # compile first
+    peaks = []
+    for epochs in (1, 4):
+        tracemalloc.start()
+        _quiet_fit(MLPClassifier(max_iter=epochs, **kwargs), X, y)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    units = (784, *widths)
+    params = sum(8 * (a * b + b) for a, b in zip(units[:-1], units[1:], strict=True))
+    bound = 7 * params
+    bound += 8 * batch * (784 + 3 * sum(widths) + widths[-1])   # batch, activations, errors
+    bound += n * (8 * widths[-1] + widths[-1] + 3 * 8)   # float and bool targets, indices
+    bound += 200_000   # Python objects
+    assert peaks[1] < bound < X.nbytes / 4, (peaks, bound)
+    assert abs(peaks[1] - peaks[0]) < 0.02 * peaks[0], peaks
