@@ -3,6 +3,7 @@ errors and random draws), with the seeds' Lee-Seung updates as extra options."""
 
 from __future__ import annotations
 
+import math
 import warnings
 from numbers import Integral, Real
 
@@ -49,8 +50,10 @@ def _split_signs(u, v):
     normalised, with the product of their norms (the NNDSVD rule)."""
     u_pos, v_pos = np.maximum(u, 0), np.maximum(v, 0)
     u_neg, v_neg = np.abs(np.minimum(u, 0)), np.abs(np.minimum(v, 0))
-    norms_pos = np.sqrt(u_pos @ u_pos), np.sqrt(v_pos @ v_pos)
-    norms_neg = np.sqrt(u_neg @ u_neg), np.sqrt(v_neg @ v_neg)
+    # the norms are Python floats (double), as scikit-learn's are: for float32 factors
+    # their products then round once, not twice, and the starts agree to the last bit
+    norms_pos = math.sqrt(u_pos @ u_pos), math.sqrt(v_pos @ v_pos)
+    norms_neg = math.sqrt(u_neg @ u_neg), math.sqrt(v_neg @ v_neg)
     mass_pos, mass_neg = norms_pos[0] * norms_pos[1], norms_neg[0] * norms_neg[1]
     if mass_pos > mass_neg:
         return u_pos / norms_pos[0], v_pos / norms_pos[1], mass_pos
