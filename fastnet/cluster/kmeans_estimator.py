@@ -49,6 +49,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import row_norms
 from sklearn.utils.sparsefuncs import mean_variance_axis
 from sklearn.utils.validation import check_is_fitted
 
@@ -85,6 +86,20 @@ def _same_clustering(a, b):
     return len(np.unique(pairs[0])) == len(np.unique(pairs[1])) == pairs.shape[1]
 
 
+def _csr_squared_distances(X, rows, norms):
+    """Squared distances (len(rows), n) from the rows ``rows`` of CSR ``X`` to every row,
+    ``||c||^2 - 2 x.c + ||x||^2`` clipped at 0 as scikit-learn's ``euclidean_distances``
+    orders it.  The few candidate rows are densified so that the products are one
+    sparse-times-dense pass over X's nonzeros (a sparse-times-sparse product would
+    transpose all of X for every candidate step); each product still sums a row's
+    nonzeros in column order, so it equals the sparse one."""
+    candidates = X[rows].toarray()
+    distances = -2 * np.ascontiguousarray((X @ candidates.T).T)
+    distances += norms[rows][:, None]
+    distances += norms[None, :]
+    return np.maximum(distances, 0, out=distances)
+
+
 def _plusplus(X, k, weights, first, uniforms, spread_ties):
     """Greedy k-means++ centres of dense or CSR ``X`` from the given draws (the rule of
     :func:`fastnet.cluster.kmeans._kmeans_plusplus`)."""
@@ -92,9 +107,9 @@ def _plusplus(X, k, weights, first, uniforms, spread_ties):
         return _kmeans_plusplus(X, k, first, uniforms, weights, spread_ties)
     # CSR rows: the same rule, distances ||x||^2 - 2 x.c + ||c||^2 from sparse products
     n = X.shape[0]
-    norms = np.asarray(X.multiply(X).sum(axis=1)).ravel()
+    norms = row_norms(X, squared=True)
     chosen = [first]
-    closest = euclidean_distances(X[[first]], X, Y_norm_squared=norms, squared=True)[0]
+    closest = _csr_squared_distances(X, [first], norms)[0]
     for c in range(1, k):
         cumulative = np.cumsum(weights * closest)
         if cumulative[-1] > 0 or not spread_ties:
@@ -102,8 +117,7 @@ def _plusplus(X, k, weights, first, uniforms, spread_ties):
         else:
             candidates = (uniforms[c - 1] * n).astype(np.int64)
         candidates = np.minimum(candidates, n - 1)
-        trial = np.minimum(closest, euclidean_distances(X[candidates], X, Y_norm_squared=norms,
-                                                        squared=True))
+        trial = np.minimum(closest, _csr_squared_distances(X, candidates, norms))
         best = int(np.argmin(trial @ weights))
         chosen.append(candidates[best])
         closest = trial[best]

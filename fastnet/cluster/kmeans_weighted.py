@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.utils.extmath import row_norms
 
 from .._jit import prange, serial_or_parallel_jit
 from .kmeans import WIDE, _n_chunks, _rows_per_chunk, _squared_distance
@@ -118,7 +119,7 @@ class _WeightedWorkspace:
         self.counts = np.empty((n_chunks, k), dtype=np.int64)
         if self.sparse:
             self.dots = np.empty((n_chunks, k))
-            self.row_norms = np.asarray(X.multiply(X).sum(axis=1), dtype=np.float64).ravel()
+            self.row_norms = row_norms(X, squared=True).astype(np.float64, copy=False)
         wide = not self.sparse and d >= WIDE
         self.products = np.empty((n, k) if wide else (0, 0), dtype=X.dtype)
 
