@@ -51,12 +51,14 @@ def _cd_rows(W, HHt, XHt, permutation, start, stop, lanes):
     grad = np.empty(lanes, W.dtype)
     for first in range(start, stop, lanes):
         rows = min(lanes, stop - first)
-        block[:] = 0
-        target[:] = 0
         for b in range(rows):
             for r in range(k):
                 block[r, b] = W[first + b, r]
                 target[r, b] = XHt[first + b, r]
+        for r in range(k):
+            for b in range(rows, lanes):  # lanes no row fills (the last block only)
+                block[r, b] = 0
+                target[r, b] = 0
         for s in range(k):
             t = permutation[s]
             for b in range(lanes):
@@ -93,7 +95,17 @@ def _violation(projected, permutation):
     return total[0]
 
 
-@jit(fastmath=False)
+@parallel_jit(fastmath=False)
+def _cd_rows_parallel(W, HHt, XHt, permutation):
+    """:func:`_cd_rows` over all rows, chunks of ROW_CHUNK rows on threads (the same W)."""
+    n = W.shape[0]
+    for chunk in prange((n + ROW_CHUNK - 1) // ROW_CHUNK):
+        start = chunk * ROW_CHUNK
+        _cd_rows(W, HHt, XHt, permutation, start, min(start + ROW_CHUNK, n), ROW_BLOCK)
+
+
+# The sweeps call their two kernels from Python rather than from a compiled wrapper: a
+# wrapper would compile _cd_rows and _violation into itself once more on first use
 def _cd_sweep_serial(W, HHt, XHt, permutation):
     """One coordinate sweep over W in place (HHt carries l2 on its diagonal, XHt has
     l1 subtracted, and is overwritten); returns the sum of |projected gradient|."""
@@ -101,13 +113,9 @@ def _cd_sweep_serial(W, HHt, XHt, permutation):
     return _violation(XHt, permutation)
 
 
-@parallel_jit(fastmath=False)
 def _cd_sweep_parallel(W, HHt, XHt, permutation):
     """:func:`_cd_sweep_serial` with chunks of rows on threads (the same W)."""
-    n = W.shape[0]
-    for chunk in prange((n + ROW_CHUNK - 1) // ROW_CHUNK):
-        start = chunk * ROW_CHUNK
-        _cd_rows(W, HHt, XHt, permutation, start, min(start + ROW_CHUNK, n), ROW_BLOCK)
+    _cd_rows_parallel(W, HHt, XHt, permutation)
     return _violation(XHt, permutation)
 
 
