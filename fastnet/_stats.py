@@ -13,7 +13,7 @@ import numpy as np
 
 from ._jit import prange, serial_or_parallel_jit
 
-__all__ = ["column_means", "column_mean_std"]
+__all__ = ["column_means", "column_mean_std", "column_sums_squares"]
 
 ROW_CHUNK = 512  # rows per partial sum; fixed, so sums are the same for any thread count
 
@@ -34,6 +34,23 @@ def _column_partial_moments(X, center, squared, partial):
             for j in range(X.shape[1]):
                 d = X[i, j] - center[j]
                 partial[c, j] += d * d if squared else d
+
+
+@serial_or_parallel_jit
+def _column_partial_sums_squares(X, partial):
+    """partial[c, 0, j] = sum over the rows of chunk c of X[i, j]; partial[c, 1, j] the
+    sum of its squares (one pass over X for both)."""
+    for c in prange(partial.shape[0]):
+        start = c * ROW_CHUNK
+        stop = min(X.shape[0], start + ROW_CHUNK)
+        for j in range(X.shape[1]):
+            partial[c, 0, j] = 0.0
+            partial[c, 1, j] = 0.0
+        for i in range(start, stop):
+            for j in range(X.shape[1]):
+                x = np.float64(X[i, j])
+                partial[c, 0, j] += x
+                partial[c, 1, j] += x * x
 
 
 # ---------------------------------------------------------------- statistics
@@ -60,3 +77,13 @@ def column_mean_std(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     shift = mean.astype(X.dtype).astype(np.float64) - mean
     std = np.sqrt(np.maximum(partial.sum(axis=0) / n - shift * shift, 0.0))
     return mean, std
+
+
+def column_sums_squares(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column sums and sums of squares of a 2-D float matrix, in float64, in one compiled
+    pass.  X need not be finite: a NaN or an infinity makes its column's sums non-finite,
+    so callers can check finiteness from the result instead of with another pass."""
+    partial = np.empty((_n_chunks(X.shape[0]), 2, X.shape[1]))
+    _column_partial_sums_squares(X.size)(X, partial)
+    total = partial.sum(axis=0)
+    return total[0], total[1]

@@ -172,12 +172,13 @@ def test_denoise_bad_input(X):
         denoise(X, PCA(2))
 
 
-def test_fit_never_forms_a_standardised_copy(rng):
+@pytest.mark.parametrize("offset", [0.0, 100.0])  # uncentred product / shifted chunks
+def test_fit_never_forms_a_standardised_copy(rng, offset):
     import tracemalloc
 
-    X = rng.standard_normal((20_000, 50))
+    X = rng.standard_normal((20_000, 50)) + offset
     model = PCA(5, standardize=True, svd_solver="covariance_eigh")
-    model.fit(X[:100])  # compile outside the measurement
+    model.fit(X[:2_000])  # compile outside the measurement (the parallel variants too)
     tracemalloc.start()
     model.fit(X)
     peak = tracemalloc.get_traced_memory()[1]
@@ -408,3 +409,54 @@ def test_float32_covariance_centres_each_chunk(rng):
     assert_allclose(ours, exact32, rtol=1e-4)
     assert np.abs(ours - exact32).max() < np.abs(theirs - exact32).max()
     assert_allclose(exact32, truth, rtol=1e-2)  # float32 rounding of X itself
+
+
+@pytest.mark.no_jit  # also reaches _shift_rows_and_sum's body without the JIT in .ci/run
+@pytest.mark.parametrize("n_components", [3, 0.95, None])
+@pytest.mark.parametrize("offset", [0.0, 1e3])
+def test_covariance_paths_match_scikit_learn_full_svd(rng, monkeypatch, offset, n_components):
+    """Near-centred columns take the uncentred product (one BLAS call on X); columns
+    whose offset dwarfs their spread take mean-shifted chunks, where the uncentred
+    product would cancel about 20 of 52 bits away and miss rtol=1e-10."""
+    import sys
+
+    from sklearn.decomposition import PCA as SkPCA
+
+    module = sys.modules["fastnet.decomposition.pca"]
+    monkeypatch.setattr(module, "CHUNK_ROWS", 64)
+    monkeypatch.setattr(module, "CHUNK_BYTES", 1)  # 64-row chunks, the last one partial
+    monkeypatch.setattr(module, "SUM_GROUP", 16)  # several partial sums per chunk
+    shifted = []
+    original = module._shifted_cross_product
+    monkeypatch.setattr(module, "_shifted_cross_product",
+                        lambda *args: shifted.append(1) or original(*args))
+    X = rng.standard_normal((1000, 9)) @ rng.standard_normal((9, 9)) + offset
+    ours = PCA(n_components, svd_solver="covariance_eigh").fit(X)
+    theirs = SkPCA(n_components, svd_solver="full").fit(X)
+    assert bool(shifted) == (offset > 0)
+    assert ours.n_components_ == theirs.n_components_
+    assert_allclose(ours.mean_, theirs.mean_, rtol=1e-12)
+    assert_allclose(ours.components_, theirs.components_, atol=1e-9)
+    for name in ("explained_variance_", "explained_variance_ratio_", "singular_values_",
+                 "noise_variance_"):
+        assert_allclose(getattr(ours, name), getattr(theirs, name), rtol=1e-10,
+                        atol=1e-13, err_msg=name)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_covariance_path_finds_non_finite_input_in_its_pass(X, bad):
+    """The finiteness check rides on the column-sum pass; scikit-learn's message, and a
+    failed refit leaves the fitted model as it was."""
+    from sklearn.decomposition import PCA as SkPCA
+
+    model = PCA(2, svd_solver="covariance_eigh").fit(X)
+    components = model.components_.copy()
+    broken = X.copy()
+    broken[7, 3] = bad
+    with pytest.raises(ValueError) as ours:
+        model.fit(broken)
+    with pytest.raises(ValueError) as theirs:
+        SkPCA(2, svd_solver="covariance_eigh").fit(broken)
+    assert str(ours.value) == str(theirs.value)
+    assert "NaN" in str(ours.value) or "infinity" in str(ours.value)
+    np.testing.assert_array_equal(model.components_, components)

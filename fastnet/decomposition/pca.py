@@ -2,14 +2,17 @@
 standardised PCA as the functional :func:`pca` (and ``PCA(standardize=True)``), and
 projection denoising.
 
-The fast path ('covariance_eigh', the functional API): the centred cross-product is
-accumulated in float64 over fixed row chunks with BLAS ``syrk`` (the estimator computes
-float32 chunks of float32 data, as scikit-learn computes in float32), and standardising is
-applied to it (a diagonal scaling), so no n x m centred or standardised copy is ever
-formed; the components are the top-k eigenvectors of ``Z^T Z / (n - 1)`` sorted by
-decreasing eigenvalue, and scores are ``Z V``.  Component signs are fixed: the
-largest-|entry| of each component is positive (scikit-learn's ``svd_flip`` rule).  The
-other solvers of the estimator live in :mod:`fastnet.decomposition.pca_solvers`.
+The functional API's path: the centred cross-product is accumulated in float64 over
+fixed row chunks with BLAS ``syrk``, and standardising is applied to it (a diagonal
+scaling), so no n x m centred or standardised copy is ever formed; the components are
+the top-k eigenvectors of ``Z^T Z / (n - 1)`` sorted by decreasing eigenvalue, and
+scores are ``Z V``.  The estimator's 'covariance_eigh' path reads X once for its column
+sums (and finiteness), then forms the cross-product with NumPy's BLAS in X's dtype
+(scikit-learn's precision): uncentred where the column offsets are small against the
+spread, from mean-shifted chunks where they are not (see
+:func:`_covariance_cross_product`).  Component signs are fixed: the largest-|entry| of
+each component is positive (scikit-learn's ``svd_flip`` rule).  The other solvers of
+the estimator live in :mod:`fastnet.decomposition.pca_solvers`.
 Twin: :func:`fastnet.reference.decomposition.pca`.
 """
 
@@ -23,15 +26,16 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse
 from numpy.typing import ArrayLike
-from scipy.linalg.blas import dgemv, dsyrk, sgemv, ssyrk
+from scipy.linalg.blas import dsyrk
 from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, RealNotInt, StrOptions
 from sklearn.utils.extmath import fast_logdet
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import assert_all_finite, check_array, check_is_fitted
 
 from .._estimator import unchanged_on_error, validate_data
-from .._stats import column_mean_std, column_means
+from .._jit import prange, serial_or_parallel_jit
+from .._stats import column_mean_std, column_means, column_sums_squares
 from .._validation import (
     as_2d_float,
     check_bool,
@@ -54,6 +58,9 @@ from .scaling import affine_rows, effective_scale, inverse_affine_rows
 __all__ = ["pca", "PCA", "PCAResult", "denoise"]
 
 CHUNK_ROWS = 2048  # rows standardised at a time: O(CHUNK_ROWS * m) extra memory
+CHUNK_BYTES = 32 << 20  # the estimator's shifted chunks: about this much, at most n / 8 rows
+SUM_GROUP = 256  # rows per partial column sum of the shifted chunks
+UNCENTERED_MAX_RATIO = 4.0  # largest |mean| / std for which X^T X - n mean mean^T is used
 
 
 @dataclass(frozen=True)
@@ -81,74 +88,114 @@ def _row_chunks(n):
         yield start, min(n, start + CHUNK_ROWS)
 
 
-def _centered_cross_product(X, mean, precision=np.float64):
+def _centered_cross_product(X, mean):
     """``(X - mean)^T (X - mean)`` in float64, accumulated over row chunks with BLAS syrk
-    (upper triangle, half the flops of a general product).
-
-    ``precision=np.float64`` (the functional API, the seeds' PCA): float32 data is
-    centred into a float64 chunk too, as a float32 cross-product loses the small
-    eigenvalues and the trailing components would drift from the float64 twin.
-    ``precision=np.float32`` (the estimator on float32 data, scikit-learn's contract of
-    computing float32 in float32): each chunk is centred and multiplied in float32 and
-    the chunks are summed in float64, so only a chunk's rounding remains, not the
-    cancellation of scikit-learn's uncentred ``X^T X - n mean mean^T``."""
+    (upper triangle, half the flops of a general product).  float32 data is centred
+    into a float64 chunk too: a float32 cross-product loses the small eigenvalues, and
+    the trailing components would drift from the float64 twin."""
     n, m = X.shape
-    buffer = np.empty((min(n, CHUNK_ROWS), m), dtype=precision)
+    buffer = np.empty((min(n, CHUNK_ROWS), m))
     total = np.zeros((m, m), order="F")
-    shift, unit = mean.astype(precision), np.ones(m, dtype=precision)
+    unit = np.ones(m)
     for start, stop in _row_chunks(n):
         Z = buffer[: stop - start]
-        affine_rows(Z.size)(X, start, shift, unit, Z)
+        affine_rows(Z.size)(X, start, mean, unit, Z)
         # Z.T is Fortran-ordered (m x rows): total += Z^T Z with no copy
-        if precision == np.float64:
-            total = dsyrk(1.0, Z.T, beta=1.0, c=total, trans=0, lower=0, overwrite_c=1)
-        else:
-            total += ssyrk(1.0, Z.T, trans=0, lower=0)
+        total = dsyrk(1.0, Z.T, beta=1.0, c=total, trans=0, lower=0, overwrite_c=1)
     return total  # upper triangle only (the lower one stays 0): eigh reads the upper
 
 
-def _shifted_cross_product(X, precision):
-    """Column means and ``(X - mean)^T (X - mean)`` (upper triangle) in one pass over X.
+@serial_or_parallel_jit
+def _shift_rows_and_sum(X, start, shift, out, partial):
+    """out[i] = X[start + i] - shift for the rows of ``out``; partial[g] = the column
+    sums of out's rows in group g (SUM_GROUP rows each, float64; fixed groups, so the
+    merged sum does not depend on the number of threads)."""
+    for g in prange(partial.shape[0]):
+        low = g * SUM_GROUP
+        high = min(out.shape[0], low + SUM_GROUP)
+        for j in range(out.shape[1]):
+            partial[g, j] = 0.0
+        for i in range(low, high):
+            for j in range(out.shape[1]):
+                z = X[start + i, j] - shift[j]
+                out[i, j] = z
+                partial[g, j] += z
 
-    Each chunk is shifted by the mean of the first chunk, ``s``, multiplied with syrk
-    and summed by columns; with ``d = mean(X - s)`` the centred product is then
-    ``sum (x - s)(x - s)^T - n d d^T``.  The shift keeps the subtraction well
-    conditioned (``d`` is small where the first rows are typical; only an offset common
-    to every row cancels, which the shift removes), and X is read once instead of twice
-    (a mean pass, then a centring pass).  ``precision`` as in
-    :func:`_centered_cross_product`."""
+
+def _shifted_cross_product(X, shift, precision):
+    """``(X - mean)^T (X - mean)`` in float64 from row chunks shifted by ``shift``.
+
+    Each chunk is shifted and summed by columns in one compiled pass, multiplied by
+    NumPy's BLAS (``Z^T Z`` is a syrk) in ``precision`` and added in float64; with
+    ``d = mean(X - shift)`` the centred product is ``sum (x - s)(x - s)^T - n d d^T``,
+    where ``d`` is rounding-sized when ``shift`` is the column mean, so nothing cancels.
+    ``precision`` is X's dtype (scikit-learn computes float32 in float32) or float64
+    (the seeds' standardised PCA, whose twin is float64).  Chunks of ``CHUNK_BYTES``
+    (at least ``CHUNK_ROWS`` rows, at most an eighth of X beyond that) keep the
+    per-chunk additions of the m x m products small against the products, and the
+    buffer small against X."""
     n, m = X.shape
-    shift = column_means(X[:CHUNK_ROWS])
-    buffer = np.empty((min(n, CHUNK_ROWS), m), dtype=precision)
-    total = np.zeros((m, m), order="F")
+    rows = CHUNK_BYTES // (m * np.dtype(precision).itemsize)
+    rows = min(n, max(CHUNK_ROWS, min(rows, -(-n // 8))))
+    buffer = np.empty((rows, m), dtype=precision)
+    partial = np.empty((-(-rows // SUM_GROUP), m))
+    product = np.empty((m, m), dtype=precision)
+    total = np.zeros((m, m))
     sums = np.zeros(m)
-    ones = np.ones(min(n, CHUNK_ROWS), dtype=precision)
-    shift_p, unit = shift.astype(precision), np.ones(m, dtype=precision)
-    for start, stop in _row_chunks(n):
-        Z = buffer[: stop - start]
-        affine_rows(Z.size)(X, start, shift_p, unit, Z)
-        # SciPy's BLAS for the sums too: NumPy's bundles another OpenBLAS, whose threads
-        # would compete with syrk's in this loop (DESIGN.md, rule 4)
-        gemv = dgemv if precision == np.float64 else sgemv
-        sums += gemv(1.0, Z.T, ones[: stop - start])
-        if precision == np.float64:
-            total = dsyrk(1.0, Z.T, beta=1.0, c=total, trans=0, lower=0, overwrite_c=1)
-        else:
-            total += ssyrk(1.0, Z.T, trans=0, lower=0)
+    shift_p = shift.astype(precision)
+    for start in range(0, n, rows):
+        Z = buffer[: min(n, start + rows) - start]
+        groups = partial[: -(-Z.shape[0] // SUM_GROUP)]
+        _shift_rows_and_sum(Z.size)(X, start, shift_p, Z, groups)
+        sums += groups.sum(axis=0)
+        np.matmul(Z.T, Z, out=product)
+        total += product
     d = sums / n
-    total -= n * np.triu(np.outer(d, d))
-    return shift + d, total
+    total -= n * np.outer(d, d)
+    return total
+
+
+def _covariance_cross_product(X, precision, estimator_name):
+    """Column means and ``(X - mean)^T (X - mean)`` in float64 (its upper triangle at
+    least), with X's finiteness checked on the way.
+
+    One compiled pass gives every column's sum and sum of squares; a NaN or an infinity
+    shows in them, and only then is X scanned for scikit-learn's exact error.  Where
+    every column's ``|mean| <= UNCENTERED_MAX_RATIO * std``, the product is
+    scikit-learn's uncentred ``X^T X - n mean mean^T``: one BLAS call on X itself, no
+    copy, no Python loop (what scales on many cores), losing at most
+    ``log2(1 + ratio^2)`` (about 4) bits of each entry to the subtraction.  Otherwise
+    the chunks are shifted by the mean before they are multiplied
+    (:func:`_shifted_cross_product`), so that offsets large against the spread, or
+    constant columns, do not cancel away the covariance."""
+    n, m = X.shape
+    sums, squares = column_sums_squares(X)
+    if not (np.isfinite(sums).all() and np.isfinite(squares).all()):
+        assert_all_finite(X, input_name="X", estimator_name=estimator_name)
+    mean = sums / n
+    variance = squares / n - mean * mean
+    if precision == X.dtype.type and np.all(mean * mean <= UNCENTERED_MAX_RATIO**2 * variance):
+        # NumPy's matmul recognises X^T X and calls syrk (half a general product's flops)
+        S = (X.T @ X).astype(np.float64, copy=False)
+        S -= n * np.outer(mean, mean)
+        return mean, S
+    return mean, _shifted_cross_product(X, mean, precision)
 
 
 def _top_eigenpairs(C, k):
     """Top-k eigenpairs of the symmetric C given by its upper triangle."""
     m = C.shape[0]
     values, vectors = scipy.linalg.eigh(C, lower=False, subset_by_index=[m - k, m - 1])
-    values, vectors = values[::-1], vectors[:, ::-1]
+    return values[::-1], _signed_rows(vectors[:, ::-1])
+
+
+def _signed_rows(vectors):
+    """The eigenvectors (columns) as rows, each signed so that its largest-|entry| is
+    positive (scikit-learn's ``svd_flip`` rule)."""
     components = np.ascontiguousarray(vectors.T)
     biggest = np.argmax(np.abs(components), axis=1)
-    components *= np.sign(components[np.arange(k), biggest])[:, None]
-    return values, components
+    components *= np.sign(components[np.arange(components.shape[0]), biggest])[:, None]
+    return components
 
 
 def _project(X, mean, inv_scale, components, out_dtype):
@@ -217,10 +264,18 @@ def pca(X: ArrayLike, n_components: int | None = None, standardize: bool = True)
                      values, ratio, mean, scale)
 
 
-def _full_eigenpairs(C):
-    """All eigenpairs of C (upper triangle), decreasing, negative rounding clipped to 0."""
-    values, components = _top_eigenpairs(C, C.shape[0])
-    return np.maximum(values, 0.0), components
+def _covariance_eigenpairs(C, sparse):
+    """All eigenpairs of the covariance C, decreasing, negative rounding clipped to 0.
+
+    Dense input: NumPy's ``eigh`` (LAPACK ``syevd``), as NumPy's BLAS made C and
+    scikit-learn's 'covariance_eigh' solves with it too: switching to SciPy's OpenBLAS
+    right after NumPy's would make its threads wait for NumPy's spinning ones (DESIGN.md,
+    rule 4).  Sparse input: SciPy's ``syevd``, after SciPy's sparse product."""
+    if sparse:
+        values, vectors = scipy.linalg.eigh(C, lower=False, driver="evd")
+    else:
+        values, vectors = np.linalg.eigh(C, UPLO="U")
+    return np.maximum(values[::-1], 0.0), _signed_rows(vectors[:, ::-1])
 
 
 class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -230,9 +285,10 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     Every parameter, fitted attribute and method of ``sklearn.decomposition.PCA`` (1.6
     and later), with the same defaults and meaning.  ``svd_solver='covariance_eigh'``
     (and 'auto' on tall data: ``n_features <= 1000`` and ``n_samples >= 10 *
-    n_features``, scikit-learn's rule) accumulates the centred cross-product over row
-    chunks with BLAS ``syrk`` (chunks in X's dtype, summed in float64), never copying
-    X, and takes the top eigenpairs;
+    n_features``, scikit-learn's rule) takes the column sums and the finiteness check in
+    one compiled pass, the cross-product with one BLAS ``syrk`` on X (from mean-shifted
+    row chunks, summed in float64, where column offsets are large against the spread),
+    and the eigenpairs of the covariance;
     'full' is LAPACK's SVD of the centred data; 'arpack' and 'randomized' draw from
     ``random_state`` exactly as scikit-learn does, so the same seed gives the same
     components.  Sparse CSR/CSC input works with 'arpack' (implicit centring) and
@@ -346,13 +402,16 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             raise TypeError('PCA only support sparse inputs with the "arpack" and '
                             f'"covariance_eigh" solvers, while "{self.svd_solver}" was passed.'
                             " See TruncatedSVD for a possible alternative.")
+        # finiteness is checked below: the dense covariance path folds it into its pass
         X = validate_data(self, X, dtype=[np.float64, np.float32], order="C",
                           accept_sparse=("csr", "csc"), force_writeable=True, copy=False,
-                          ensure_min_samples=2)
+                          ensure_min_samples=2, ensure_all_finite=False)
         n, m = X.shape
         solver = self.svd_solver
         if solver == "auto":
             solver = auto_solver(X, self.n_components)
+        if solver != "covariance_eigh" or issparse(X):
+            assert_all_finite(X, input_name="X", estimator_name=type(self).__name__)
         self._fit_svd_solver = solver
         n_components = self.n_components
         if n_components is None:
@@ -375,22 +434,14 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             # float32 stays float32 (scikit-learn's precision and speed); the seeds'
             # standardised PCA keeps its float64 accumulation (its twin's precision)
             precision = np.float64 if self.standardize else X.dtype.type
-            mean, S = _shifted_cross_product(X, precision)
+            mean, S = _covariance_cross_product(X, precision, type(self).__name__)
             std = np.sqrt(np.maximum(np.diag(S), 0.0) / n)
         scale = effective_scale(mean, std) if self.standardize else np.ones(m)
         # standardising is the diagonal congruence D^-1 S D^-1 of the cross-product
         C = (S / np.outer(scale, scale) if self.standardize else S) / (n - 1)
-        if isinstance(n_components, int | np.integer) and 0 < n_components <= m // 2:
-            # the top eigenpairs only; the trace gives the total and the noise variance
-            k = int(n_components)
-            values, components = _top_eigenpairs(C, k)
-            values = np.maximum(values, 0.0)
-            total = max(float(np.trace(C)), 0.0)
-            noise = (total - values.sum()) / (m - k) if k < min(n, m) else 0.0
-        else:
-            values, components = _full_eigenpairs(C)
-            total = values.sum()
-            k, noise = spectrum_summary(values, n_components, n, m)
+        values, components = _covariance_eigenpairs(C, sparse=issparse(X))
+        total = values.sum()
+        k, noise = spectrum_summary(values, n_components, n, m)
         self._set_fitted(X, mean, scale, components[:k], values[:k], values[:k] / total,
                          np.sqrt(values[:k] * (n - 1)), noise)
         return None, None, X
