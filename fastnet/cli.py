@@ -14,12 +14,20 @@ def _bench(args) -> int:
 
     as_json = getattr(args, "json", False)
     if not as_json:
-        what = ("scaling = time at the fewest threads / time at the most"
-                if args.threads is not None else "ref/fast > 1 means fastnet is faster")
-        print(f"fastnet {__version__} - median time per call; {what} "
+        what = ("median time per call; scaling = time at the fewest threads / time at "
+                "the most" if args.threads is not None else
+                "median time per call; ref/fast > 1 means fastnet is faster")
+        if args.amdahl:
+            what = ("share of one-thread samples outside BLAS and parallel kernels, and "
+                    "the speed-up that share allows")
+        print(f"fastnet {__version__} - {what} "
               f"({_threads.max_threads()} Numba threads)", flush=True)
     try:
-        if args.threads is not None:
+        if args.amdahl:
+            from .bench.amdahl import run_amdahl
+
+            rows = run_amdahl(args.filter, quick=args.quick, quiet=as_json)
+        elif args.threads is not None:
             from .bench.threads import parse_thread_counts, run_scaling
 
             rows = run_scaling(args.filter, parse_thread_counts(args.threads),
@@ -27,7 +35,7 @@ def _bench(args) -> int:
         else:
             rows = bench.run(args.filter, quick=args.quick, repeat=args.repeat,
                              quiet=as_json)
-    except ValueError as exc:
+    except (ValueError, RuntimeError) as exc:  # RuntimeError: py-spy could not sample
         print(f"fastnet bench: error: {exc}", file=sys.stderr)
         return 2
     if as_json:
@@ -122,6 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="thread scaling instead: time each case's fast callable and "
                             "baselines with Numba and BLAS capped at each count, e.g. "
                             "1,2,4,8,16, and print time at the fewest / time at the most")
+    bench.add_argument("--amdahl", action="store_true",
+                       help="serial share instead: sample each case's fast callable at one "
+                            "thread with py-spy and print the share of samples outside BLAS "
+                            "and parallel kernels, and the speed-up that share allows at 16 "
+                            "threads (Amdahl's law)")
     bench.add_argument("--json", action="store_true",
                        help="print the rows (seconds, ratios, peers) as JSON instead of a table")
     bench.set_defaults(func=_bench)
