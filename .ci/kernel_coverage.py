@@ -17,7 +17,7 @@ import ast
 import sys
 from pathlib import Path
 
-KERNEL_DECORATORS = {"jit", "parallel_jit", "serial_or_parallel_jit"}
+KERNEL_DECORATORS = {"jit", "parallel_jit", "serial_or_parallel_jit", "variant_jit"}
 PACKAGE = Path(__file__).resolve().parent.parent / "fastnet"
 
 

@@ -29,7 +29,7 @@ import numba
 from . import _threads  # noqa: F401 - sets the OpenMP wait policy before any kernel runs
 
 __all__ = ["FASTMATH", "REASSOC_FASTMATH", "PARALLEL_MIN_WORK", "jit", "parallel_jit",
-           "serial_or_parallel_jit", "SerialOrParallel", "prange"]
+           "serial_or_parallel_jit", "SerialOrParallel", "variant_jit", "Variants", "prange"]
 
 #: LLVM fast-math flags: contraction to FMA, reciprocal approximation and no signed
 #: zeros.  Never ``nnan``, ``ninf``, ``afn`` or ``reassoc`` (see the module docstring).
@@ -102,3 +102,48 @@ def serial_or_parallel_jit(func=None, *, reassociate=False, min_work=PARALLEL_MI
     if func is None:
         return lambda f: SerialOrParallel(f, reassociate, min_work)
     return SerialOrParallel(func, reassociate, min_work)
+
+
+class Variants:
+    """A kernel compiled once per combination of compile-time constants, so that a call
+    compiles only the branches (and the kernels they call) its variant takes.
+
+    The kernel reads the constants as module globals (``if SPARSE: ...``);
+    ``kernel(SPARSE=False, ...)`` returns the compiled copy whose globals bind them.
+    Numba prunes a branch on a constant before typing it, so a kernel called only in
+    pruned branches is never compiled.  A global of the kernel that is itself a
+    :class:`Variants` is bound to its variant for the same constants (its names must be
+    among the caller's).  Each copy has its own qualified name, which keys Numba's
+    on-disk cache, so variants never share cache entries.
+    """
+
+    def __init__(self, func, names, reassociate=False):
+        self.func, self.names, self.reassociate = func, tuple(names), reassociate
+        self._compiled = {}
+        self.__doc__ = func.__doc__
+        self.__name__ = func.__name__
+
+    def __call__(self, **constants):
+        key = tuple(int(constants[name]) for name in self.names)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            namespace = dict(self.func.__globals__)
+            namespace.update(zip(self.names, key, strict=True))
+            for name in self.func.__code__.co_names:  # the globals the kernel reads
+                value = self.func.__globals__.get(name)
+                if isinstance(value, Variants) and value is not self:
+                    namespace[name] = value(**{n: constants[n] for n in value.names})
+            copy = types.FunctionType(self.func.__code__, namespace, self.func.__name__,
+                                      self.func.__defaults__, self.func.__closure__)
+            suffix = "_".join(f"{name.lower()}{value}"
+                              for name, value in zip(self.names, key, strict=True))
+            copy.__qualname__ = f"{self.func.__qualname__}__{suffix}"
+            copy.__doc__ = self.func.__doc__
+            compiled = self._compiled[key] = jit(copy, reassociate=self.reassociate)
+        return compiled
+
+
+def variant_jit(*names, reassociate=False):
+    """Decorator form of :class:`Variants`: ``@variant_jit("SPARSE", "SOLVER")``, then
+    ``kernel(SPARSE=False, SOLVER=0)(*args)``; the constants are ints or bools."""
+    return lambda func: Variants(func, names, reassociate)

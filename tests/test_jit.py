@@ -50,3 +50,48 @@ def test_serial_or_parallel_picks_by_work_and_caches_apart():
         out = np.empty_like(x)
         variant(x, out)
         np.testing.assert_array_equal(out, 2 * x)
+
+
+# ---------------------------------------------------------------- variants
+MODE = OFFSET = 0  # bound anew in each compiled variant
+
+
+@_jit.jit
+def _tripled(x):
+    return 3.0 * x
+
+
+@_jit.jit
+def _negated(x):
+    return -x
+
+
+@_jit.variant_jit("MODE")
+def _inner(x):
+    if MODE == 1:
+        return _tripled(x)
+    return _negated(x)
+
+
+@_jit.variant_jit("MODE", "OFFSET")
+def _outer(x):
+    return _inner(x) + OFFSET
+
+
+def test_variants_bind_constants_prune_branches_and_cache_apart(monkeypatch):
+    """Each variant reads its own constants (the nested variant too), a branch its
+    constants rule out is never compiled, and every variant has its own qualified
+    name (the key of Numba's on-disk cache).  Compiled here without the cache: a
+    variant loaded from it would not compile its callees, pruned or not."""
+    monkeypatch.setattr(_jit, "_OPTIONS", {**_jit._OPTIONS, "cache": False})
+    for kernel in (_outer, _inner):
+        monkeypatch.setattr(kernel, "_compiled", {})
+    negate = _outer(MODE=0, OFFSET=5)
+    assert negate(2.0) == 3.0 and _outer(MODE=0, OFFSET=5) is negate
+    assert _tripled.signatures == []  # MODE == 1 was pruned before typing
+    triple = _outer(MODE=1, OFFSET=5)
+    assert triple(2.0) == 11.0 and len(_tripled.signatures) == 1
+    assert _outer(MODE=True, OFFSET=-1)(2.0) == 5.0  # bools bind as ints
+    names = {v.py_func.__qualname__ for v in (negate, triple, _inner(MODE=0), _inner(MODE=1))}
+    assert names == {"_outer__mode0_offset5", "_outer__mode1_offset5", "_inner__mode0",
+                     "_inner__mode1"}

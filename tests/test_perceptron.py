@@ -358,3 +358,28 @@ def test_fit_memory_is_bounded_and_independent_of_epochs():
     bound += 200_000   # Python objects
     assert peaks[1] < bound < X.nbytes / 4, (peaks, bound)
     assert abs(peaks[1] - peaks[0]) < 0.02 * peaks[0], peaks
+
+
+def test_a_dense_adam_fit_compiles_only_its_variant(tmp_path):
+    """Compile only what a call needs (issue 19): a dense relu network trained by Adam
+    compiles no SGD, CSR or dropout kernel (a fresh process on an empty kernel cache, as
+    a user's first fit: kernels loaded from the cache would hide their callees)."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import warnings, numpy as np\n"
+        "warnings.simplefilter('ignore')\n"
+        "from fastnet.nn import MLPClassifier\n"
+        "import fastnet.nn.perceptron_kernels as K\n"
+        "from fastnet.random import xoshiro_seed\n"
+        "X = np.random.default_rng(0).standard_normal((60, 4))\n"
+        "MLPClassifier(max_iter=2).fit(X, X[:, 0] > 0).predict(X)\n"
+        "kernels = [K._sgd_step, K._csr_times, K._csr_transpose_times, K._drop, xoshiro_seed,"
+        " K._adam_step]\n"
+        "print([len(kernel.signatures) for kernel in kernels])\n")
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, env=env)
+    assert done.stdout.split("\n")[-2] == "[0, 0, 0, 0, 0, 1]"

@@ -298,15 +298,17 @@ class _BaseMLP(BaseEstimator):
         opt = self._optimizer
         self.coefs_, self.intercepts_ = net.views()
         sample_idx = np.arange(n)
+        epoch = K._stochastic_epoch(SPARSE=sparse, HIDDEN=hidden, OUTPUT=output,
+                                    SOLVER=opt.solver, DROPOUT=self.keep_prob < 1)
         self.n_iter_ = 0
         for _ in range(self.max_iter):
             if self.shuffle:
                 sample_idx = shuffle(sample_idx, random_state=self._random_state)
             seed = self._random_state.randint(2**31) if self.keep_prob < 1 else 0
-            accumulated, opt.t, lr = K._stochastic_epoch(
-                dense, data, indices, indptr, sparse, Y, sw, sample_idx, batch_size,
+            accumulated, opt.t, lr = epoch(
+                dense, data, indices, indptr, Y, sw, sample_idx, batch_size,
                 net.params, grads, opt.state_a, opt.state_b, net.units, net.coef_off,
-                net.icpt_off, hidden, output, eps, float(self.alpha), opt.solver,
+                net.icpt_off, eps, float(self.alpha),
                 opt.learning_rate if opt.solver == K.SGD else opt.learning_rate_init,
                 float(self.momentum), bool(self.nesterovs_momentum), float(self.beta_1),
                 float(self.beta_2), float(self.epsilon), opt.t, float(self.keep_prob), seed,
@@ -402,10 +404,10 @@ class _BaseMLP(BaseEstimator):
         grads = np.empty_like(net.params)
         hidden, output = self._codes()
         with np.errstate(all="ignore"):
-            loss = K._full_loss_grad(
-                dense, data, indices, indptr, sparse, np.ascontiguousarray(Y), sw, net.params,
-                grads, np.empty_like(grads), net.units, net.coef_off, net.icpt_off, hidden,
-                output, float(np.finfo(dtype).eps), float(self.alpha), acts, act_off,
+            loss = K._full_loss_grad(SPARSE=sparse, HIDDEN=hidden, OUTPUT=output, DROPOUT=0)(
+                dense, data, indices, indptr, np.ascontiguousarray(Y), sw, net.params, grads,
+                np.empty_like(grads), net.units, net.coef_off, net.icpt_off,
+                float(np.finfo(dtype).eps), float(self.alpha), acts, act_off,
                 np.empty_like(acts), chunk)
         return loss, grads.astype(np.float64)
 
@@ -421,8 +423,9 @@ class _BaseMLP(BaseEstimator):
         out = np.empty((n, self.n_outputs_), dtype)
         hidden, output = self._codes()
         with np.errstate(all="ignore"):
-            K._predict(dense, data, indices, indptr, sparse, net.params, net.units,
-                       net.coef_off, net.icpt_off, hidden, output, acts, act_off, chunk, out)
+            K._predict(SPARSE=sparse, HIDDEN=hidden, OUTPUT=output)(
+                dense, data, indices, indptr, net.params, net.units, net.coef_off,
+                net.icpt_off, acts, act_off, chunk, out)
         return out
 
     def _check_X(self, X):

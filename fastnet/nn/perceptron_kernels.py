@@ -38,7 +38,7 @@ import math
 
 import numpy as np
 
-from .._jit import jit
+from .._jit import jit, variant_jit
 from ..random import xoshiro_random, xoshiro_seed
 
 # codes of the hidden activations (scikit-learn's names, plus softplus)
@@ -50,6 +50,10 @@ SQUARED, POISSON, SOFTMAX_LOG, BINARY_LOG = 0, 1, 2, 3
 OUTPUT_CODES = {"identity": SQUARED, "exp": POISSON, "softmax": SOFTMAX_LOG,
                 "logistic": BINARY_LOG}
 ADAM, SGD = 0, 1
+# the compile-time constants of the variants of the batch, epoch and prediction kernels
+# (fastnet._jit.Variants): each compiled copy binds its own, so a dense relu network
+# trained by Adam compiles no CSR, dropout, SGD or other activation code
+SPARSE = HIDDEN = OUTPUT = SOLVER = DROPOUT = 0
 
 
 # ---------------------------------------------------------------- element-wise
@@ -235,35 +239,34 @@ def _layer(flat, offsets, k, rows, cols):
     return flat[offsets[k]:offsets[k] + rows * cols].reshape(rows, cols)
 
 
-@jit
-def _batch_loss_grad(xb, data, indices, indptr, rows, sparse, yb, swb, params, grads,
-                     units, coef_off, icpt_off, hidden, output, eps, acts, act_off,
-                     deltas, scales, keep_prob, rng_state, batch_capacity):
+@variant_jit("SPARSE", "HIDDEN", "OUTPUT", "DROPOUT")
+def _batch_loss_grad(xb, data, indices, indptr, rows, yb, swb, params, grads, units,
+                     coef_off, icpt_off, eps, acts, act_off, deltas, scales, keep_prob,
+                     rng_state, batch_capacity):
     """Forward and backward pass of one batch into ``grads`` (the flat layout of
     ``params``): the raw sums ``h^T delta`` and ``sum(delta)``, before the L2 term
     and the division by ``sum(w)``.  The batch is ``xb`` (dense) or the CSR rows
     ``rows`` of ``(data, indices, indptr)``.  Returns ``sum_i w_i loss_i``."""
     n_layers = units.shape[0] - 1
     r = yb.shape[0]
-    dropout = keep_prob < 1.0
     loss = 0.0
     h_prev = xb
     for k in range(n_layers):
         W = _layer(params, coef_off, k, units[k], units[k + 1])
         z = _layer(acts, act_off, k, batch_capacity, units[k + 1])[:r]
-        if k == 0 and sparse:
+        if SPARSE and k == 0:
             _csr_times(data, indices, indptr, rows, W, z)
         else:
             np.dot(h_prev, W, z)
         b = params[icpt_off[k]:icpt_off[k] + units[k + 1]]
         if k < n_layers - 1:
-            _activate(z, b, hidden)
-            if dropout:
+            _activate(z, b, HIDDEN)
+            if DROPOUT:
                 _drop(z, _layer(scales, act_off, k, batch_capacity, units[k + 1])[:r],
                       keep_prob, rng_state)
             h_prev = z
         else:
-            loss = _output_error(z, b, yb, swb, output, eps)
+            loss = _output_error(z, b, yb, swb, OUTPUT, eps)
     delta = _layer(acts, act_off, n_layers - 1, batch_capacity, units[n_layers])[:r]
     for k in range(n_layers - 1, -1, -1):
         gW = _layer(grads, coef_off, k, units[k], units[k + 1])
@@ -274,11 +277,11 @@ def _batch_loss_grad(xb, data, indices, indptr, rows, sparse, yb, swb, params, g
             W = _layer(params, coef_off, k, units[k], units[k + 1])
             below = _layer(deltas, act_off, k - 1, batch_capacity, units[k])[:r]
             np.dot(delta, W.T, below)
-            _backprop_derivative(h_in, below, hidden,
+            _backprop_derivative(h_in, below, HIDDEN,
                                  _layer(scales, act_off, k - 1, batch_capacity, units[k])[:r],
-                                 dropout)
+                                 DROPOUT)
             delta = below
-        elif sparse:
+        elif SPARSE:
             _csr_transpose_times(data, indices, indptr, rows, delta, gW)
         else:
             np.dot(xb.T, delta, gW)
@@ -367,12 +370,11 @@ def _sgd_step(params, grads, velocity, lr, momentum, nesterov, n_coefs, alpha, s
 
 
 # ---------------------------------------------------------------- one epoch
-@jit
-def _stochastic_epoch(X, data, indices, indptr, sparse, Y, sw, order, batch_size,
-                      params, grads, state_a, state_b, units, coef_off, icpt_off, hidden,
-                      output, eps, alpha, solver, lr, momentum, nesterov, beta1, beta2,
-                      epsilon, t, keep_prob, seed, acts, act_off, deltas, scales, xbuf,
-                      ybuf, swbuf):
+@variant_jit("SPARSE", "HIDDEN", "OUTPUT", "SOLVER", "DROPOUT")
+def _stochastic_epoch(X, data, indices, indptr, Y, sw, order, batch_size, params, grads,
+                      state_a, state_b, units, coef_off, icpt_off, eps, alpha, lr, momentum,
+                      nesterov, beta1, beta2, epsilon, t, keep_prob, seed, acts, act_off,
+                      deltas, scales, xbuf, ybuf, swbuf):
     """Every batch of one epoch (rows in ``order``): gradient, then the Adam
     (``state_a, state_b = m, v``) or SGD (``state_a`` = velocity) step.  Returns
     ``(sum over batches of batch loss x batch rows, Adam's t, the last learning
@@ -380,7 +382,8 @@ def _stochastic_epoch(X, data, indices, indptr, sparse, Y, sw, order, batch_size
     n = order.shape[0]
     n_coefs = coef_off[units.shape[0] - 1]
     rng_state = np.empty(4, np.uint64)
-    xoshiro_seed(seed, rng_state)
+    if DROPOUT:
+        xoshiro_seed(seed, rng_state)
     accumulated = 0.0
     last_lr = lr
     for start in range(0, n, batch_size):
@@ -396,31 +399,31 @@ def _stochastic_epoch(X, data, indices, indptr, sparse, Y, sw, order, batch_size
             swb[i] = sw[rows[i]]
             sw_sum += swb[i]
         xb = xbuf[:r]
-        if not sparse:
+        if not SPARSE:
             for i in range(r):
                 for j in range(X.shape[1]):
                     xb[i, j] = X[rows[i], j]
-        loss = _batch_loss_grad(xb, data, indices, indptr, rows, sparse, yb, swb, params,
-                                grads, units, coef_off, icpt_off, hidden, output, eps,
-                                acts, act_off, deltas, scales, keep_prob, rng_state, batch_size)
-        if solver == ADAM:
+        loss = _batch_loss_grad(xb, data, indices, indptr, rows, yb, swb, params, grads,
+                                units, coef_off, icpt_off, eps, acts, act_off, deltas, scales,
+                                keep_prob, rng_state, batch_size)
+        if SOLVER == ADAM:
             t += 1
             last_lr, squares = _adam_step(params, grads, state_a, state_b, lr, beta1, beta2,
                                           epsilon, t, n_coefs, alpha, sw_sum)
         else:
             squares = _sgd_step(params, grads, state_a, lr, momentum, nesterov, n_coefs,
                                 alpha, sw_sum)
-        denominator = 2.0 * Y.shape[1] if output == SQUARED else 1.0
+        denominator = 2.0 * Y.shape[1] if OUTPUT == SQUARED else 1.0
         accumulated += (loss / (sw_sum * denominator) + 0.5 * alpha * squares / sw_sum) * r
     return accumulated, t, last_lr
 
 
-@jit
-def _full_loss_grad(X, data, indices, indptr, sparse, Y, sw, params, grads, scratch,
-                    units, coef_off, icpt_off, hidden, output, eps, alpha, acts, act_off,
-                    deltas, chunk):
+@variant_jit("SPARSE", "HIDDEN", "OUTPUT", "DROPOUT")
+def _full_loss_grad(X, data, indices, indptr, Y, sw, params, grads, scratch, units,
+                    coef_off, icpt_off, eps, alpha, acts, act_off, deltas, chunk):
     """Loss and gradient over all rows (L-BFGS), in chunks of ``chunk`` rows whose
-    raw sums accumulate in ``grads`` (``scratch`` holds one chunk's)."""
+    raw sums accumulate in ``grads`` (``scratch`` holds one chunk's); the variant's
+    DROPOUT is 0 (no dropout outside stochastic training)."""
     n = Y.shape[0]
     _zero(grads)
     total = 0.0
@@ -429,23 +432,23 @@ def _full_loss_grad(X, data, indices, indptr, sparse, Y, sw, params, grads, scra
     for start in range(0, n, chunk):
         stop = min(start + chunk, n)
         total += _batch_loss_grad(X[start:stop], data, indices, indptr, rows[start:stop],
-                                  sparse, Y[start:stop], sw[start:stop], params, scratch,
-                                  units, coef_off, icpt_off, hidden, output, eps, acts,
-                                  act_off, deltas, deltas, 1.0, np.empty(4, np.uint64), chunk)
+                                  Y[start:stop], sw[start:stop], params, scratch, units,
+                                  coef_off, icpt_off, eps, acts, act_off, deltas, deltas, 1.0,
+                                  np.empty(4, np.uint64), chunk)
         for i in range(start, stop):
             sw_sum += sw[i]
         for i in range(grads.shape[0]):
             grads[i] += scratch[i]
     n_coefs = coef_off[units.shape[0] - 1]
     squares = _finish_gradient(params, grads, n_coefs, alpha, sw_sum)
-    denominator = 2.0 * Y.shape[1] if output == SQUARED else 1.0
+    denominator = 2.0 * Y.shape[1] if OUTPUT == SQUARED else 1.0
     return total / (sw_sum * denominator) + 0.5 * alpha * squares / sw_sum
 
 
 # ---------------------------------------------------------------- prediction
-@jit
-def _predict(X, data, indices, indptr, sparse, params, units, coef_off, icpt_off, hidden,
-             output, acts, act_off, chunk, out):
+@variant_jit("SPARSE", "HIDDEN", "OUTPUT")
+def _predict(X, data, indices, indptr, params, units, coef_off, icpt_off, acts, act_off,
+             chunk, out):
     """The network's output (after the output activation) for every row, in chunks."""
     n = out.shape[0]
     n_layers = units.shape[0] - 1
@@ -459,15 +462,15 @@ def _predict(X, data, indices, indptr, sparse, params, units, coef_off, icpt_off
             b = params[icpt_off[k]:icpt_off[k] + units[k + 1]]
             z = out[start:stop] if k == n_layers - 1 else \
                 _layer(acts, act_off, k, chunk, units[k + 1])[:r]
-            if k == 0 and sparse:
+            if SPARSE and k == 0:
                 _csr_times(data, indices, indptr, rows[start:stop], W, z)
             else:
                 np.dot(h_prev, W, z)
             if k < n_layers - 1:
-                _activate(z, b, hidden)
+                _activate(z, b, HIDDEN)
                 h_prev = z
             else:
-                _output(z, b, output)
+                _output(z, b, OUTPUT)
 
 
 @jit
