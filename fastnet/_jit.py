@@ -26,7 +26,10 @@ import types
 
 import numba
 
-from . import _threads  # noqa: F401 - sets the OpenMP wait policy before any kernel runs
+from . import (
+    _compile_notice,  # noqa: F401 - announces compilation on stderr
+    _threads,  # noqa: F401 - sets the OpenMP wait policy before any kernel runs
+)
 
 __all__ = ["FASTMATH", "REASSOC_FASTMATH", "PARALLEL_MIN_WORK", "jit", "parallel_jit",
            "serial_or_parallel_jit", "SerialOrParallel", "variant_jit", "Variants", "prange"]
