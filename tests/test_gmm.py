@@ -382,3 +382,26 @@ def test_failed_refit_leaves_the_model_unchanged(data):
         model.fit(np.zeros((10, 5)))  # every variance 0
     for name in FITTED:
         np.testing.assert_array_equal(getattr(model, name), before[name])
+
+
+@pytest.mark.no_jit  # also runs _weighted_squared_deviations's body without the JIT
+@pytest.mark.parametrize("covariance_type", ["diag", "spherical"])
+def test_start_variances_equal_the_numpy_formula(rng, covariance_type):
+    """The start's per-feature variances (one compiled pass over X) equal
+    ``sum_i r_ik (x_i - mu_k)^2 / N_k + reg`` in NumPy, for soft and one-hot
+    responsibilities, over several chunks."""
+    from fastnet.cluster.gmm_covariances import _covariances_from_resp
+
+    X = rng.standard_normal((3000, 4)) * [1.0, 10.0, 0.1, 3.0] + 5.0
+    soft = rng.random((3000, 3))
+    soft /= soft.sum(axis=1, keepdims=True)
+    hard = np.eye(3)[rng.integers(0, 3, 3000)]
+    for resp in (soft, hard):
+        nk = resp.sum(axis=0)
+        means = resp.T @ X / nk[:, None]
+        expected = np.stack([resp[:, k] @ (X - means[k]) ** 2 for k in range(3)])
+        expected = expected / nk[:, None] + 1e-6
+        if covariance_type == "spherical":
+            expected = expected.mean(axis=1)
+        got = _covariances_from_resp(X, resp, nk, means, 1e-6, covariance_type)
+        np.testing.assert_allclose(got, expected, rtol=1e-12)

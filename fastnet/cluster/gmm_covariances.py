@@ -365,9 +365,30 @@ def _flipped_cholesky(precision):
     return np.linalg.cholesky(precision[::-1, ::-1])[::-1, ::-1]
 
 
+@serial_or_parallel_jit
+def _weighted_squared_deviations(X, resp, means, partial):
+    """partial[c, k, j] = sum over the rows i of chunk c of resp[i, k] (X[i, j] -
+    means[k, j])^2 (chunks fixed by n and the buffer alone, merged in chunk order by the
+    caller: the same sums for any number of threads).  Zero responsibilities are skipped
+    (the hard one-hot starts have one non-zero per row)."""
+    n, d = X.shape
+    rows = (n + partial.shape[0] - 1) // partial.shape[0]
+    for c in prange(partial.shape[0]):
+        partial[c] = 0.0
+        for i in range(c * rows, min(n, (c + 1) * rows)):
+            for k in range(resp.shape[1]):
+                r = resp[i, k]
+                if r == 0.0:
+                    continue
+                for j in range(d):
+                    deviation = X[i, j] - means[k, j]
+                    partial[c, k, j] += r * deviation * deviation
+
+
 def _covariances_from_resp(X, resp, nk, means, reg_covar, covariance_type):
-    """The covariances of responsibilities ``resp`` about ``means`` (NumPy: the start
-    of EM, one evaluation)."""
+    """The covariances of responsibilities ``resp`` about ``means`` (the start of EM,
+    one evaluation): BLAS products for 'full' and 'tied', one compiled pass over X for
+    the per-feature variances of 'diag' and 'spherical'."""
     d = X.shape[1]
     if covariance_type == "tied":
         # scikit-learn's (X^T X - sum_k N_k mu_k mu_k^T) / sum_k N_k: the pooled scatter
@@ -384,8 +405,12 @@ def _covariances_from_resp(X, resp, nk, means, reg_covar, covariance_type):
         covariances = scatter / nk[:, None, None]
         covariances[:, np.arange(d), np.arange(d)] += reg_covar
         return covariances
-    variances = np.stack([resp[:, k] @ (X - means[k]) ** 2 for k in range(len(nk))])
-    variances = variances / nk[:, None] + reg_covar
+    n = X.shape[0]
+    partial = np.empty((min(MAX_CHUNKS, (n + ROW_CHUNK - 1) // ROW_CHUNK), len(nk), d))
+    _weighted_squared_deviations(n * d * len(nk))(
+        np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(resp, dtype=np.float64),
+        np.ascontiguousarray(means, dtype=np.float64), partial)
+    variances = partial.sum(axis=0) / nk[:, None] + reg_covar
     return variances if covariance_type == "diag" else variances.mean(axis=1)
 
 
