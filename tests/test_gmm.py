@@ -384,12 +384,12 @@ def test_failed_refit_leaves_the_model_unchanged(data):
         np.testing.assert_array_equal(getattr(model, name), before[name])
 
 
-@pytest.mark.no_jit  # also runs _weighted_squared_deviations's body without the JIT
-@pytest.mark.parametrize("covariance_type", ["diag", "spherical"])
-def test_start_variances_equal_the_numpy_formula(rng, covariance_type):
-    """The start's per-feature variances (one compiled pass over X) equal
-    ``sum_i r_ik (x_i - mu_k)^2 / N_k + reg`` in NumPy, for soft and one-hot
-    responsibilities, over several chunks."""
+@pytest.mark.no_jit  # also runs the start kernels' bodies without the JIT
+@pytest.mark.parametrize("covariance_type", ["full", "diag", "spherical"])
+def test_start_covariances_equal_the_numpy_formula(rng, covariance_type):
+    """The start's covariances (one compiled pass over X) equal scikit-learn's NumPy
+    formulas, ``sum_i r_ik (x_i - mu_k)(x_i - mu_k)^T / N_k + reg I`` and its diagonal,
+    for soft and one-hot responsibilities, over several chunks."""
     from fastnet.cluster.gmm_covariances import _covariances_from_resp
 
     X = rng.standard_normal((3000, 4)) * [1.0, 10.0, 0.1, 3.0] + 5.0
@@ -399,9 +399,13 @@ def test_start_variances_equal_the_numpy_formula(rng, covariance_type):
     for resp in (soft, hard):
         nk = resp.sum(axis=0)
         means = resp.T @ X / nk[:, None]
-        expected = np.stack([resp[:, k] @ (X - means[k]) ** 2 for k in range(3)])
-        expected = expected / nk[:, None] + 1e-6
+        if covariance_type == "full":
+            expected = np.stack([(resp[:, k] * (X - means[k]).T) @ (X - means[k])
+                                 for k in range(3)]) / nk[:, None, None] + 1e-6 * np.eye(4)
+        else:
+            expected = np.stack([resp[:, k] @ (X - means[k]) ** 2 for k in range(3)])
+            expected = expected / nk[:, None] + 1e-6
         if covariance_type == "spherical":
             expected = expected.mean(axis=1)
         got = _covariances_from_resp(X, resp, nk, means, 1e-6, covariance_type)
-        np.testing.assert_allclose(got, expected, rtol=1e-12)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12 * np.abs(expected).max())

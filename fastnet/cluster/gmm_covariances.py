@@ -385,10 +385,33 @@ def _weighted_squared_deviations(X, resp, means, partial):
                     partial[c, k, j] += r * deviation * deviation
 
 
+@serial_or_parallel_jit
+def _weighted_scatter(X, resp, means, partial):
+    """partial[c, k, a, b] (a <= b: the upper triangle) = sum over the rows i of chunk c
+    of (resp[i, k] (x_ia - mu_ka)) (x_ib - mu_kb), scikit-learn's products in its order
+    of factors; chunks as :func:`_weighted_squared_deviations`."""
+    n, d = X.shape
+    rows = (n + partial.shape[0] - 1) // partial.shape[0]
+    for c in prange(partial.shape[0]):
+        partial[c] = 0.0
+        deviation = np.empty(d)
+        for i in range(c * rows, min(n, (c + 1) * rows)):
+            for k in range(resp.shape[1]):
+                r = resp[i, k]
+                if r == 0.0:
+                    continue
+                for a in range(d):
+                    deviation[a] = X[i, a] - means[k, a]
+                for a in range(d):
+                    weighted = r * deviation[a]
+                    for b in range(a, d):
+                        partial[c, k, a, b] += weighted * deviation[b]
+
+
 def _covariances_from_resp(X, resp, nk, means, reg_covar, covariance_type):
     """The covariances of responsibilities ``resp`` about ``means`` (the start of EM,
-    one evaluation): BLAS products for 'full' and 'tied', one compiled pass over X for
-    the per-feature variances of 'diag' and 'spherical'."""
+    one evaluation): BLAS products for 'tied', one compiled pass over X for the scatter
+    of each component ('full') or its per-feature variances ('diag', 'spherical')."""
     d = X.shape[1]
     if covariance_type == "tied":
         # scikit-learn's (X^T X - sum_k N_k mu_k mu_k^T) / sum_k N_k: the pooled scatter
@@ -397,19 +420,20 @@ def _covariances_from_resp(X, resp, nk, means, reg_covar, covariance_type):
         covariance = (X.T @ X - (nk * means.T) @ means) / nk.sum()
         covariance.flat[:: d + 1] += reg_covar
         return covariance
+    n = X.shape[0]
+    n_chunks = min(MAX_CHUNKS, (n + ROW_CHUNK - 1) // ROW_CHUNK)
+    X, resp, means = (np.ascontiguousarray(a, dtype=np.float64) for a in (X, resp, means))
     if covariance_type == "full":
-        scatter = np.empty((len(nk), d, d))
-        for k in range(len(nk)):
-            diff = X - means[k]
-            scatter[k] = (resp[:, k] * diff.T) @ diff
+        partial = np.empty((n_chunks, len(nk), d, d))
+        _weighted_scatter(n * d * d * len(nk))(X, resp, means, partial)
+        scatter = partial.sum(axis=0)
+        lower = np.tril_indices(d, -1)
+        scatter[:, lower[0], lower[1]] = scatter[:, lower[1], lower[0]]
         covariances = scatter / nk[:, None, None]
         covariances[:, np.arange(d), np.arange(d)] += reg_covar
         return covariances
-    n = X.shape[0]
-    partial = np.empty((min(MAX_CHUNKS, (n + ROW_CHUNK - 1) // ROW_CHUNK), len(nk), d))
-    _weighted_squared_deviations(n * d * len(nk))(
-        np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(resp, dtype=np.float64),
-        np.ascontiguousarray(means, dtype=np.float64), partial)
+    partial = np.empty((n_chunks, len(nk), d))
+    _weighted_squared_deviations(n * d * len(nk))(X, resp, means, partial)
     variances = partial.sum(axis=0) / nk[:, None] + reg_covar
     return variances if covariance_type == "diag" else variances.mean(axis=1)
 
