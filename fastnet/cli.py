@@ -50,6 +50,22 @@ def _bench(args) -> int:
     return 0
 
 
+def _compile(args) -> int:
+    import time
+
+    from .precompile import precompile
+
+    start = time.perf_counter()
+    try:
+        steps = precompile(args.filter)
+    except ValueError as exc:
+        print(f"fastnet compile: error: {exc}", file=sys.stderr)
+        return 2
+    print(f"compiled the kernels of {steps} calls in {time.perf_counter() - start:.1f} s; "
+          f"later processes load them from the cache")
+    return 0
+
+
 def _demo(args) -> int:
     from .demo import run_demo
 
@@ -138,6 +154,14 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true",
                        help="print the rows (seconds, ratios, peers) as JSON instead of a table")
     bench.set_defaults(func=_bench)
+
+    compile_ = sub.add_parser(
+        "compile", help="compile every kernel into the on-disk cache before first use "
+                        "(for container images and cluster workers)")
+    compile_.add_argument("--filter", metavar="PATTERN",
+                          help="only the benchmark cases whose name matches (glob, or a "
+                               "substring), without the estimators' default fits")
+    compile_.set_defaults(func=_compile)
 
     demo = sub.add_parser("demo", help="the main job: a timed tour of fastnet on real data "
                                        "and generated graphs, with figures")
