@@ -12,7 +12,8 @@ routines, serial kernels, allocation - is *serial*.  With serial share ``s`` at 
 thread, no number of threads ``p`` can make the case faster than ``1 / (s + (1 - s) /
 p)`` (Amdahl's law); the table prints that bound at 16 threads.  It is an upper bound:
 memory bandwidth and LAPACK's own serial steps (counted here as multi-threaded) cap
-the real scaling lower.
+the real scaling lower.  A parallel kernel called from compiled code rather than from
+Python carries no marker frame and counts as serial.
 
 This measures the code's structure, not the machine, so it works on a 2-vCPU machine
 whose threads cannot show a speed-up.  It needs py-spy (``pip install py-spy``) and
@@ -132,9 +133,9 @@ def run_amdahl(pattern: str | None = None, quick: bool = False, seconds: float =
 
     Each case is sampled for ``seconds`` of its calls (at least one call), after one
     unsampled call that compiles its kernels.  Returns one dict per (case, dtype): the
-    sample counts (``serial``, ``blas``,
-    ``kernels``), ``serial_share`` and ``bound`` (the Amdahl bound at
-    :data:`AT_THREADS` threads).  Rows are printed as they finish unless ``quiet``.
+    sample counts (``serial``, ``blas``, ``kernels``), ``serial_share`` and ``bound``
+    (the Amdahl bound at :data:`AT_THREADS` threads).  Rows are printed as they finish
+    unless ``quiet``.
     """
     spy = _py_spy()
     selected = [(case.name, size, dtype) for case, size, dtype in
