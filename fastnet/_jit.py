@@ -22,6 +22,7 @@ imported first so that its policy is in place before any kernel runs.
 
 from __future__ import annotations
 
+import sys
 import types
 
 import numba
@@ -32,7 +33,8 @@ from . import (
 )
 
 __all__ = ["FASTMATH", "REASSOC_FASTMATH", "PARALLEL_MIN_WORK", "jit", "parallel_jit",
-           "serial_or_parallel_jit", "SerialOrParallel", "variant_jit", "Variants", "prange"]
+           "serial_or_parallel_jit", "SerialOrParallel", "variant_jit", "Variants",
+           "loaded_module_globals", "prange"]
 
 #: LLVM fast-math flags: contraction to FMA, reciprocal approximation and no signed
 #: zeros.  Never ``nnan``, ``ninf``, ``afn`` or ``reassoc`` (see the module docstring).
@@ -150,3 +152,13 @@ def variant_jit(*names, reassociate=False):
     """Decorator form of :class:`Variants`: ``@variant_jit("SPARSE", "SOLVER")``, then
     ``kernel(SPARSE=False, SOLVER=0)(*args)``; the constants are ints or bools."""
     return lambda func: Variants(func, names, reassociate)
+
+
+def loaded_module_globals():
+    """``(module, name, value)`` for every global of fastnet's modules imported so far
+    (a snapshot: callers may rebind them), for tools that act on every kernel loaded:
+    ``fastnet compile`` and ``fastnet bench --amdahl``."""
+    for module_name, module in list(sys.modules.items()):
+        if module_name.startswith("fastnet.") and module is not None:
+            for name, value in list(vars(module).items()):
+                yield module, name, value

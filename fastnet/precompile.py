@@ -86,23 +86,20 @@ def _other_variants() -> int:
     """Compile the parallel variant of every serial-or-parallel kernel for the argument
     types its serial variant was called with, and the other way round; returns how
     many signatures were added."""
-    from ._jit import SerialOrParallel
+    from ._jit import SerialOrParallel, loaded_module_globals
 
     added = 0
     seen: set[int] = set()
-    for name, module in list(sys.modules.items()):
-        if not name.startswith("fastnet.") or module is None:
+    for _, _, value in loaded_module_globals():
+        if not isinstance(value, SerialOrParallel) or id(value) in seen:
             continue
-        for value in list(vars(module).values()):
-            if not isinstance(value, SerialOrParallel) or id(value) in seen:
-                continue
-            seen.add(id(value))
-            pair = (value.serial, value.parallel)
-            for source, target in (pair, pair[::-1]):
-                for signature in list(getattr(source, "signatures", ())):
-                    if signature not in getattr(target, "signatures", ()):
-                        target.compile(signature)
-                        added += 1
+        seen.add(id(value))
+        pair = (value.serial, value.parallel)
+        for source, target in (pair, pair[::-1]):
+            for signature in list(getattr(source, "signatures", ())):
+                if signature not in getattr(target, "signatures", ()):
+                    target.compile(signature)
+                    added += 1
     return added
 
 

@@ -71,18 +71,14 @@ def _mark_parallel_kernels() -> int:
     kernel is only ever called from Python."""
     from numba.core.registry import CPUDispatcher
 
-    from .._jit import SerialOrParallel
+    from .._jit import SerialOrParallel, loaded_module_globals
 
     marked: dict[int, _Marked] = {}
-    for name, module in list(sys.modules.items()):
-        if not name.startswith("fastnet.") or module is None:
-            continue
-        for attr, value in list(vars(module).items()):
-            if isinstance(value, SerialOrParallel) and not isinstance(value.parallel, _Marked):
-                value.parallel = marked.setdefault(id(value.parallel), _Marked(value.parallel))
-            elif (isinstance(value, CPUDispatcher)
-                  and value.targetoptions.get("parallel")):
-                setattr(module, attr, marked.setdefault(id(value), _Marked(value)))
+    for module, attr, value in loaded_module_globals():
+        if isinstance(value, SerialOrParallel) and not isinstance(value.parallel, _Marked):
+            value.parallel = marked.setdefault(id(value.parallel), _Marked(value.parallel))
+        elif isinstance(value, CPUDispatcher) and value.targetoptions.get("parallel"):
+            setattr(module, attr, marked.setdefault(id(value), _Marked(value)))
     return len(marked)
 
 

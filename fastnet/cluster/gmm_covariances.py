@@ -29,8 +29,6 @@ from .gmm_full import (
     BLOCK,
     ILL_DEFINED,
     LOG_2PI,
-    MAX_CHUNKS,
-    ROW_CHUNK,
     _em_compiled_loop_kernel,
     _em_pass_serial,
     _m_step,
@@ -39,6 +37,7 @@ from .gmm_full import (
     _precision_cholesky_kernel,
     _store_log_resp,
     _Workspace,
+    statistics_chunks,
 )
 
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
@@ -298,7 +297,7 @@ class _DiagWorkspace:
     precision per component over the features."""
 
     def __init__(self, n, d, K, spherical=False):
-        n_chunks = min(MAX_CHUNKS, (n + ROW_CHUNK - 1) // ROW_CHUNK)
+        n_chunks = statistics_chunks(n)
         self.counts = np.empty((n_chunks, K))
         self.first = np.empty((n_chunks, K, d))
         self.second = np.empty((n_chunks, K, d))
@@ -421,7 +420,7 @@ def _covariances_from_resp(X, resp, nk, means, reg_covar, covariance_type):
         covariance.flat[:: d + 1] += reg_covar
         return covariance
     n = X.shape[0]
-    n_chunks = min(MAX_CHUNKS, (n + ROW_CHUNK - 1) // ROW_CHUNK)
+    n_chunks = statistics_chunks(n)
     X, resp, means = (np.ascontiguousarray(a, dtype=np.float64) for a in (X, resp, means))
     if covariance_type == "full":
         partial = np.empty((n_chunks, len(nk), d, d))

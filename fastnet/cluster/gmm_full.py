@@ -198,10 +198,15 @@ def _precision_cholesky(covariances):
     return out
 
 
+def statistics_chunks(n):
+    """Statistics buffers for n rows: fixed by n alone, so the sums do not depend on the
+    number of threads."""
+    return min(MAX_CHUNKS, (n + ROW_CHUNK - 1) // ROW_CHUNK)
+
+
 class _Workspace:
     def __init__(self, n, d, K):
-        # fixed by n alone, so the sums do not depend on the number of threads
-        n_chunks = min(MAX_CHUNKS, (n + ROW_CHUNK - 1) // ROW_CHUNK)
+        n_chunks = statistics_chunks(n)
         self.counts = np.empty((n_chunks, K))
         self.first = np.empty((n_chunks, K, d))
         self.second = np.empty((n_chunks, K, d, d))
