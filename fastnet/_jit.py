@@ -12,6 +12,11 @@ this module, so the compilation policy is set once:
   no ``reassoc``: reassociation lets LLVM rewrite ``(x - m) - c`` as ``x - (m + c)``,
   which loses most of ``log_softmax``'s significant digits near 0.  Kernels that
   need a vectorised reduction write it with explicit partial sums instead.
+* ``error_model="numpy"`` - a float division by zero gives inf or NaN, as in NumPy,
+  instead of raising ``ZeroDivisionError``.  The Python model tests every divisor
+  before dividing, and that branch keeps LLVM from vectorising any loop that divides
+  (Adam's step, the GMM's and NMF's updates).  Kernels get valid input, so a zero
+  divisor is a bug that the twins' comparisons show as NaN.
 
 Nothing is compiled when this module is imported: a decorated function compiles
 for the argument types of its first call.
@@ -40,7 +45,7 @@ __all__ = ["FASTMATH", "REASSOC_FASTMATH", "PARALLEL_MIN_WORK", "jit", "parallel
 #: zeros.  Never ``nnan``, ``ninf``, ``afn`` or ``reassoc`` (see the module docstring).
 FASTMATH = frozenset({"contract", "arcp", "nsz"})
 
-_OPTIONS = {"cache": True, "nogil": True, "fastmath": set(FASTMATH)}
+_OPTIONS = {"cache": True, "nogil": True, "fastmath": set(FASTMATH), "error_model": "numpy"}
 
 prange = numba.prange
 

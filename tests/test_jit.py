@@ -35,6 +35,22 @@ def test_nan_and_inf_survive_fastmath():
     assert is_nan_and_inf(np.nan, np.inf) == (True, True)
 
 
+def test_division_by_zero_follows_numpy():
+    # error_model="numpy": no divisor test per division (it blocks vectorisation), and
+    # a zero divisor gives what NumPy gives instead of raising ZeroDivisionError
+    @_jit.jit
+    def divide(a, b, out):
+        for i in range(a.size):
+            out[i] = a[i] / b[i]
+
+    a, b = np.array([1.0, -1.0, 0.0, 6.0]), np.array([0.0, 0.0, 0.0, 3.0])
+    out = np.empty(4)
+    divide(a, b, out)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        np.testing.assert_array_equal(out, a / b)
+    assert divide.targetoptions["error_model"] == "numpy"
+
+
 def test_serial_or_parallel_picks_by_work_and_caches_apart():
     def double(x, out):
         for i in _jit.prange(x.size):
