@@ -68,10 +68,20 @@ def test_tolerances_name_the_case_dtypes():
 def test_time_calls_interleaves_the_functions():
     calls = []
     a, b = (lambda *args: calls.append("a")), (lambda *args: calls.append("b"))
-    times = bench.time_calls([a, b], (), repeat=3, min_time=0.0)  # one loop per timing
+    times = bench.time_calls([a, b], (), repeat=3, min_time=0.0, settle=0.0)  # one loop each
     assert len(times) == 2 and all(t >= 0 for t in times)
     # warm-ups, then rounds in rotating order
     assert calls == ["a", "a", "b", "b"] + ["a", "b"] + ["b", "a"] + ["a", "b"]
+
+
+def test_time_calls_waits_for_spinning_threads_before_each_block(monkeypatch):
+    events = []
+    monkeypatch.setattr(bench.harness.time, "sleep", lambda s: events.append(("sleep", s)))
+    a, b = (lambda *args: events.append("a")), (lambda *args: events.append("b"))
+    bench.time_calls([a, b], (), repeat=2, min_time=0.0, settle=0.25)
+    pause = ("sleep", 0.25)
+    assert events == ["a", "a", "b", "b"] + [pause, "a", pause, "b", pause, "b", pause, "a"]
+    assert bench.harness.SETTLE_SECONDS > 0.1  # OpenBLAS spins about 0.1 s after a call
 
 
 def test_run_prints_a_row_per_case_and_dtype():

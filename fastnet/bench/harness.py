@@ -14,8 +14,8 @@ from typing import TextIO
 
 import numpy as np
 
-__all__ = ["Case", "select", "time_call", "time_calls", "run", "format_table", "fast_function",
-           "same_values"]
+__all__ = ["Case", "select", "time_call", "time_calls", "SETTLE_SECONDS", "run",
+           "format_table", "fast_function", "same_values"]
 
 
 @dataclass(frozen=True)
@@ -90,16 +90,26 @@ def select(pattern: str | None = None, cases: Sequence[Case] | None = None) -> l
 def time_call(func: Callable, args: tuple, repeat: int = 7, min_time: float = 0.05) -> float:
     """Median seconds per call over ``repeat`` timings (each of enough loops to last
     ``min_time``).  The first call (JIT compilation or cache load) is not timed."""
-    return time_calls([func], args, repeat, min_time)[0]
+    return time_calls([func], args, repeat, min_time, settle=0.0)[0]  # nothing to wait for
+
+
+#: Seconds to wait before each timed block of :func:`time_calls`.  OpenBLAS's threads
+#: keep spinning about 0.1 s after a call (2^28 cycles) and OpenMP's may too; without
+#: the pause a function timed right after scikit-learn's KMeans shares the second vCPU
+#: with them (fastnet's KMeans: 40-50 ms alone, 57-78 ms right after scikit-learn's).
+#: fastnet's own threads sleep between regions, so the penalty fell on one side only.
+SETTLE_SECONDS = 0.15
 
 
 def time_calls(funcs: list[Callable], args: tuple, repeat: int = 7,
-               min_time: float = 0.05) -> list[float]:
+               min_time: float = 0.05, settle: float = SETTLE_SECONDS) -> list[float]:
     """:func:`time_call` for several functions on the same arguments, interleaved:
     round r times each function once, so a machine that drifts (other load, clock
     changes) slows all of them alike and their ratios stay steady.  The order rotates
     from round to round: each function follows each other one equally often (a heavy
-    reference leaves caches cold and BLAS threads spinning for what runs next)."""
+    reference leaves caches cold).  Each timed block starts ``settle`` seconds after
+    the previous one ended, once the threads the previous function left spinning have
+    gone to sleep, so each library is timed as it runs on its own."""
     loops = []
     for func in funcs:
         func(*args)  # compilation or cache load, not timed
@@ -110,6 +120,8 @@ def time_calls(funcs: list[Callable], args: tuple, repeat: int = 7,
     for r in range(repeat):
         for k in range(len(funcs)):
             i = (r + k) % len(funcs)
+            if settle > 0:
+                time.sleep(settle)
             start = time.perf_counter()
             for _ in range(loops[i]):
                 funcs[i](*args)
@@ -160,8 +172,9 @@ def run(pattern: str | None = None, quick: bool = False, repeat: int = 7,
         case.fast(*args)
         first_call = time.perf_counter() - start
         others = {**case.peers(), **case.baselines()}
-        fast, reference, *times = time_calls(
-            [case.fast, case.reference, *others.values()], args, repeat)
+        fast, reference, *times = time_calls(  # quick sizes: a smoke run, no pauses
+            [case.fast, case.reference, *others.values()], args, repeat,
+            settle=0.0 if quick else SETTLE_SECONDS)
         peers = dict(zip(others, times, strict=True))
         row = {"case": case.name, "size": size, "dtype": dtype, "fast": fast,
                "reference": reference, "speedup": reference / fast,
