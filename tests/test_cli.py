@@ -93,16 +93,56 @@ def test_study_signal_flow_sweep_and_checkpoint(tmp_path, capsys):
     assert pd.read_csv(tmp_path / "signal_flow.csv").equals(table)
 
 
-def test_study_bad_arguments(tmp_path, capsys):
-    assert main(["study", "gmm-vs-kmeans", "--n-blocks", "3", "--out", str(tmp_path)]) == 2
-    assert "--n-blocks only apply to the signal-flow study" in capsys.readouterr().err
+def test_study_bad_arguments(tmp_path, capsys, monkeypatch):
+    with pytest.raises(SystemExit):  # a signal-flow option is not one of this study's
+        main(["study", "gmm-vs-kmeans", "--n-blocks", "3", "--out", str(tmp_path)])
+    assert "unrecognized arguments: --n-blocks" in capsys.readouterr().err
     assert main(["study", "gmm-vs-kmeans", "--n-jobs", "0", "--out", str(tmp_path)]) == 2
     assert "n_jobs must be an int >= 1" in capsys.readouterr().err
+    assert main(["study", "signal-flow", "--low-p", "1.5", "--out", str(tmp_path)]) == 2
+    assert "low_p" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["study", "nope", "--out", str(tmp_path)])
     with pytest.raises(SystemExit):
-        main(["study", "gmm-vs-kmeans"])  # --out is required
+        main(["study"])  # a study must be named
     assert not any(tmp_path.iterdir())  # nothing half-written
+
+
+def test_study_defaults_are_the_functions_defaults():
+    import inspect
+
+    from fastnet import cli
+    from fastnet.studies import gmm_vs_kmeans, signal_flow_separation
+
+    for function, shown in ((gmm_vs_kmeans, cli.GMM_VS_KMEANS_DEFAULTS),
+                            (signal_flow_separation, cli.SIGNAL_FLOW_DEFAULTS)):
+        signature = inspect.signature(function).parameters
+        for name, value in shown.items():
+            default = signature[name].default
+            assert (list(default) if isinstance(default, tuple) else default) == value, name
+    parsed = cli.build_parser().parse_args(["study", "signal-flow"])
+    assert (parsed.n_blocks, parsed.block_size, parsed.out) == ([5], [50], "fastnet-study")
+
+
+def test_study_help_shows_each_studys_options_and_defaults(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # one line per option
+    with pytest.raises(SystemExit):
+        main(["study", "gmm-vs-kmeans", "--help"])
+    text = capsys.readouterr().out
+    assert "--n-samples N" in text and "(default: 8888)" in text and "--low-p" not in text
+    with pytest.raises(SystemExit):
+        main(["study", "signal-flow", "--help"])
+    text = capsys.readouterr().out
+    assert "--low-p" in text and "(default: 0.05)" in text and "--n-samples" not in text
+    assert "(default: fastnet-study)" in text and "(default: None)" not in text
+
+
+def test_study_out_defaults_to_a_folder_in_the_working_directory(tmp_path, monkeypatch,
+                                                                 capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["study", "signal-flow", "--block-size", "20", "--n-blocks", "3"]) == 0
+    assert "an AUC" in capsys.readouterr().out
+    assert (tmp_path / "fastnet-study" / "signal_flow.csv").exists()
 
 
 def test_demo_quick_writes_its_figures(tmp_path, capsys):
