@@ -190,6 +190,49 @@ def test_constant_and_block_weights():
     assert_array_equal(S.toarray(), B)  # per-edge block weights written into the CSR
 
 
+@pytest.mark.parametrize("directed", [False, True])
+@pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.uint16, np.float32])
+def test_value_dtype_stores_the_same_graph_in_fewer_bytes(dtype, directed):
+    sizes, p = [60, 40], [[0.3, 0.05], [0.05, 0.2]]
+    reference = sbm(sizes, p, directed=directed, sparse=True, seed=3)
+    A = sbm(sizes, p, directed=directed, sparse=True, seed=3, dtype=dtype)
+    assert A.dtype == np.dtype(dtype) and A.data.itemsize == np.dtype(dtype).itemsize
+    assert_array_equal(A.indptr, reference.indptr)
+    assert_array_equal(A.indices, reference.indices)
+    assert_array_equal(A.data.astype(np.float64), reference.data)
+    dense = sbm(sizes, p, directed=directed, seed=3, dtype=dtype)
+    assert dense.dtype == np.dtype(dtype)
+    assert_array_equal(dense.astype(np.float64), reference.toarray())
+
+
+def test_value_dtype_holds_drawn_and_block_weights():
+    sizes, p = [60, 40], [[0.3, 0.05], [0.05, 0.2]]
+    kwargs = dict(wt=np.random.poisson, wtargs=dict(lam=3.0), sparse=True, seed=4)
+    assert_array_equal(sbm(sizes, p, dtype=np.int16, **kwargs).data,
+                       sbm(sizes, p, **kwargs).data)
+    wt = np.array([[1.0, 2.0], [3.0, 4.0]])
+    assert_array_equal(sbm(sizes, p, directed=True, wt=wt, seed=0, dtype=np.int8),
+                       sbm(sizes, p, directed=True, wt=wt, seed=0))
+    halves = sbm(sizes, p, wt=0.1, sparse=True, seed=0, dtype=np.float32)
+    assert_array_equal(np.unique(halves.data), [np.float32(0.1)])  # floats round
+
+
+@pytest.mark.parametrize("kwargs,error,match", [
+    (dict(wt=2.5, dtype=np.int8), ValueError, "wt: weight 2.5 cannot be stored as int8"),
+    (dict(wt=1e39, dtype=np.float32), ValueError, "weight 1e\\+39 cannot be stored as float32"),
+    (dict(wt=np.random.normal, dtype=np.bool_), ValueError, r"wt\[0, 0\]: weight .* bool"),
+    (dict(wt=300, dtype=np.int8, sparse=False), ValueError, "cannot be stored as int8"),
+    (dict(dtype="abc"), TypeError, "dtype must be a NumPy bool, integer or floating"),
+    (dict(dtype=np.complex128), TypeError, "dtype must be a NumPy bool, integer or"),
+    (dict(dtype=object), TypeError, "dtype must be a NumPy bool, integer or floating"),
+])
+def test_value_dtype_bad_input(kwargs, error, match):
+    args = dict(sparse=True, seed=1)
+    args.update(kwargs)
+    with pytest.raises(error, match=match):
+        sbm([10, 10], [[0.3, 0.2], [0.2, 0.3]], **args)
+
+
 @pytest.mark.no_jit
 def test_weight_functions_follow_their_distribution():
     sizes, p = [400, 400], [[0.3, 0.2], [0.2, 0.3]]

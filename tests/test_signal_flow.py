@@ -251,6 +251,26 @@ def test_dtypes_orders_and_input_left_alone():
     assert_array_equal(sparse.toarray(), sparse_copy.toarray())
 
 
+@pytest.mark.parametrize("dtype", [np.bool_, np.int8, np.float32, np.float64])
+def test_sparse_input_is_read_in_place_whatever_its_value_dtype(dtype, monkeypatch):
+    from fastnet.graph import _adjacency, feedforward_block_probs, sbm
+
+    p = feedforward_block_probs(4, 0.02, 0.1, 0.2)
+    expected = signal_flow(sbm([150] * 4, p, directed=True, sparse=True, seed=1).toarray())
+    A = sbm([150] * 4, p, directed=True, sparse=True, seed=1, dtype=dtype)
+    shared = _adjacency.as_adjacency(A, copy=False)
+    # no O(edges) copy
+    assert np.shares_memory(shared.data, A.data) and np.shares_memory(shared.indices, A.indices)
+    data, indices = A.data.copy(), A.indices.copy()
+    assert_allclose(signal_flow(A), expected, rtol=TOL, atol=TOL)
+    assert_array_equal(A.data, data)
+    assert_array_equal(A.indices, indices)
+    with_zeros = A.astype(np.float64)
+    with_zeros.data[::3] = 0.0  # explicitly stored zeros are no edges
+    dropped = scipy.sparse.csr_array(with_zeros.toarray())
+    assert_allclose(signal_flow(with_zeros), signal_flow(dropped), rtol=TOL, atol=TOL)
+
+
 def test_scale_invariance():
     rng = np.random.default_rng(9)
     A = _random_digraph(rng, 60, 0.1)

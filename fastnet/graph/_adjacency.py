@@ -13,12 +13,17 @@ def is_sparse(A) -> bool:
     return scipy.sparse.issparse(A)
 
 
-def as_adjacency(A, name: str = "A", *, nonnegative: bool = False):
+def as_adjacency(A, name: str = "A", *, nonnegative: bool = False, copy: bool = True):
     """A square, finite float64 adjacency matrix.
 
     Dense input comes back as a C-contiguous ``ndarray``; scipy sparse input (any
     format, matrix or array) as a canonical ``csr_array`` (sorted column indices, no
     duplicate or explicitly stored zero entries), int32 or int64 indices.
+
+    With ``copy=False``, for readers that skip zero weights: CSR input whose indices
+    are sorted without duplicates comes back sharing its arrays, with its own value
+    dtype (bool, integer or floating) and any explicitly stored zeros - no O(edges)
+    copy of a graph that may fill most of memory.
     """
     if is_sparse(A):
         if A.ndim != 2 or A.shape[0] != A.shape[1]:
@@ -26,13 +31,16 @@ def as_adjacency(A, name: str = "A", *, nonnegative: bool = False):
         if A.dtype.kind not in "biuf":
             raise TypeError(f"{name} must hold real numbers; got a sparse matrix of "
                             f"dtype {A.dtype}")
+        if not copy and A.format == "csr" and A.has_canonical_format:
+            shared = scipy.sparse.csr_array((A.data, A.indices, A.indptr), shape=A.shape,
+                                            copy=False)
+            shared.has_canonical_format = True
+            _check_weights(shared.data, name, nonnegative)
+            return shared
         csr = scipy.sparse.csr_array(A, dtype=np.float64, copy=True)
         csr.sum_duplicates()
         csr.eliminate_zeros()
-        if not np.isfinite(csr.data).all():
-            raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
-        if nonnegative and csr.data.size and csr.data.min() < 0:
-            raise ValueError(f"{name} must have non-negative weights; got {csr.data.min()}")
+        _check_weights(csr.data, name, nonnegative)
         return csr
     arr = as_float_array(A, name, ndim=2).astype(np.float64, copy=False)
     if arr.shape[0] != arr.shape[1]:
@@ -40,6 +48,13 @@ def as_adjacency(A, name: str = "A", *, nonnegative: bool = False):
     if nonnegative and arr.size and arr.min() < 0:
         raise ValueError(f"{name} must have non-negative weights; got {arr.min()}")
     return arr
+
+
+def _check_weights(data, name, nonnegative):
+    if data.dtype.kind == "f" and not np.isfinite(data).all():
+        raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
+    if nonnegative and data.size and data.dtype.kind in "if" and data.min() < 0:
+        raise ValueError(f"{name} must have non-negative weights; got {data.min()}")
 
 
 # ---------------------------------------------------------------- mirroring
@@ -86,6 +101,6 @@ def mirror_upper(indptr, indices, data):
     nnz = int(_mirror_indptr(indptr, indices, full_indptr))
     index_dtype = np.int32 if max(n, nnz) < 2**31 else np.int64
     full_indices = np.empty(nnz, dtype=index_dtype)
-    full_data = np.empty(nnz)
+    full_data = np.empty(nnz, dtype=data.dtype)
     _mirror(indptr, indices, data, full_indptr, full_indices, full_data)
     return full_indptr.astype(index_dtype, copy=False), full_indices, full_data

@@ -41,6 +41,8 @@ from ..random import (
 from ._adjacency import mirror_upper
 from .sbm_weights import (
     check_block_matrix,
+    check_value_dtype,
+    check_values_fit,
     degree_corrected,
     edge_weights,
     node_blocks,
@@ -226,11 +228,11 @@ def _chunk_seeds(n, seed):
 
 
 def _sample_dense(bounds, p, directed, loops, seed, values):
-    """The dense adjacency matrix with block-pair weights ``values``, sampled in place
-    (the same draws as :func:`_sample_structure`, so the same graph)."""
+    """The dense adjacency matrix with block-pair weights ``values`` (and their dtype),
+    sampled in place (the same draws as :func:`_sample_structure`, so the same graph)."""
     n = int(bounds[-1])
     seeds = _chunk_seeds(n, seed)
-    A = np.zeros((n, n))
+    A = np.zeros((n, n), dtype=values.dtype)
     no_slots = np.zeros(seeds.size + 1, dtype=np.int64)
     _sample_rows(bounds, p, _pair_rates(p), directed, loops,
                  _chunk_rows(n), seeds, no_slots, np.empty(0, dtype=np.int32),
@@ -275,6 +277,7 @@ def sbm(n: ArrayLike, p: ArrayLike, directed: bool = False, loops: bool = False,
         wt: float | Callable | ArrayLike = 1, wtargs: dict | ArrayLike | None = None,
         dc: Callable | ArrayLike | None = None, dc_kws: dict | list = {},  # noqa: B006
         return_labels: bool = False, *, sparse: bool = False,
+        dtype: np.typing.DTypeLike = np.float64,
         seed: SeedLike = None) -> np.ndarray | scipy.sparse.csr_array | tuple:
     """Sample a stochastic block model graph (graspologic's ``sbm`` signature).
 
@@ -306,7 +309,12 @@ def sbm(n: ArrayLike, p: ArrayLike, directed: bool = False, loops: bool = False,
         Also return the block label of every node.
     sparse : bool
         Return a ``scipy.sparse.csr_array`` (sorted indices, no duplicates) instead of
-        a dense float64 array; dense output that would not fit in memory is refused.
+        a dense array; dense output that would not fit in memory is refused.
+    dtype : NumPy bool, integer or floating dtype, default float64
+        The type of the stored values (fastnet's extension).  An unweighted sparse graph
+        with ``dtype=bool`` or ``np.int8`` stores one byte per edge besides its int32
+        column index, instead of eight.  A weight that the dtype cannot hold (2.5 as
+        int8, 1e39 as float32) raises ValueError; floating dtypes round.
     seed : int, SeedSequence or None
 
     Returns
@@ -343,6 +351,7 @@ def sbm(n: ArrayLike, p: ArrayLike, directed: bool = False, loops: bool = False,
     loops = check_bool(loops, "loops")
     return_labels = check_bool(return_labels, "return_labels")
     sparse = check_bool(sparse, "sparse")
+    dtype = check_value_dtype(dtype)
     sizes = _check_sizes(n)
     p = _check_probabilities(p, sizes.size, directed)
     constant, spec = weight_spec(wt, wtargs, sizes.size, directed)
@@ -354,25 +363,29 @@ def sbm(n: ArrayLike, p: ArrayLike, directed: bool = False, loops: bool = False,
         raise NotImplementedError("dc (degree correction) is implemented for dense output "
                                   "only; pass sparse=False or dc=None")
     if not sparse:
-        check_fits_in_memory(8 * n_nodes * n_nodes, "n",
-                             f"a dense {n_nodes} x {n_nodes} float64 adjacency matrix",
+        check_fits_in_memory(dtype.itemsize * n_nodes * n_nodes, "n",
+                             f"a dense {n_nodes} x {n_nodes} {dtype} adjacency matrix",
                              "pass sparse=True for a scipy.sparse.csr_array (memory O(edges))")
     else:  # indptr, per-row counts and chunk seeds: ~ 24 bytes a node
         check_fits_in_memory(24 * n_nodes, "n", f"a sparse graph of {n_nodes} nodes")
+    if spec is None:  # constant weights: refused before sampling if dtype cannot hold them
+        constant = check_values_fit(constant, dtype, "wt")
     structure_seed, weight_seed = spawn_sequences(seed_sequence, 2)
     generator = np.random.default_rng(weight_seed)
     if dc is not None:
         A = degree_corrected(sizes, bounds, p, directed, loops, constant, spec, dc, dc_kws,
                               generator)
+        if dtype != A.dtype:
+            A = check_values_fit(A, dtype, "wt")
         return (A, node_blocks(bounds)) if return_labels else A
     if not sparse and spec is None:  # constant weights per block pair: write in place
-        values = np.broadcast_to(np.asarray(constant, dtype=np.float64), p.shape).copy()
+        values = np.broadcast_to(constant, p.shape).copy()
         A = _sample_dense(bounds, p, directed, loops, structure_seed, values)
         return (A, node_blocks(bounds)) if return_labels else A
     indptr, indices = _sample_structure(bounds, p, directed, loops, structure_seed)
-    data = edge_weights(indptr, indices, bounds, constant, spec, generator)
+    data = edge_weights(indptr, indices, bounds, constant, spec, generator, dtype)
     if not sparse:
-        A = np.zeros((n_nodes, n_nodes))
+        A = np.zeros((n_nodes, n_nodes), dtype=dtype)
         _scatter_dense(indptr, indices, data, not directed, A)
     else:
         if not directed:

@@ -115,12 +115,14 @@ def node_blocks(bounds):
     return np.repeat(np.arange(bounds.size - 1, dtype=np.int64), np.diff(bounds))
 
 
-def edge_weights(indptr, indices, bounds, constant, spec, generator):
+def edge_weights(indptr, indices, bounds, constant, spec, generator, dtype=np.float64):
+    """The stored value of every edge, as ``dtype`` (checked by
+    :func:`check_values_fit`)."""
     if spec is None:
         if np.ndim(constant) == 0:
-            return np.full(indices.size, constant)
-        data = np.empty(indices.size)
-        _block_pair_values(indptr, indices, node_blocks(bounds), constant, data)
+            return np.full(indices.size, constant, dtype=dtype)
+        data = np.empty(indices.size, dtype=dtype)
+        _block_pair_values(indptr, indices, node_blocks(bounds), constant.astype(dtype), data)
         return data
     funcs, args = spec
     n_blocks = bounds.size - 1
@@ -139,11 +141,40 @@ def edge_weights(indptr, indices, bounds, constant, spec, generator):
                                  f"numbers; got {values.size} values")
         else:
             values = np.full(m, float(funcs[i, j]))
-        draws.append(values)
+        draws.append(check_values_fit(values, dtype, f"wt[{i}, {j}]"))
     offsets = np.concatenate([[0], np.cumsum(counts.ravel())[:-1]]).reshape(counts.shape)
-    data = np.empty(indices.size)
+    data = np.empty(indices.size, dtype=dtype)
     _scatter_pair_draws(indptr, indices, block_of, offsets, np.concatenate(draws), data)
     return data
+
+
+def check_value_dtype(dtype):
+    """``dtype`` as a NumPy bool, integer or floating dtype, else TypeError."""
+    try:
+        value = np.dtype(dtype)
+    except TypeError:
+        value = None
+    if value is None or value.kind not in "biuf":
+        raise TypeError(f"dtype must be a NumPy bool, integer or floating dtype (float64, "
+                        f"float32, int8, bool, ...); got {dtype!r}")
+    return value
+
+
+def check_values_fit(values, dtype, name):
+    """``values`` (float64) as ``dtype``: ValueError if an integer or bool dtype would
+    change a value or a floating one would overflow, so a stored weight is never
+    silently different from the drawn one beyond rounding."""
+    values = np.asarray(values, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        cast = values.astype(dtype)
+    if dtype.kind == "f":
+        bad = ~np.isfinite(cast)
+    else:
+        bad = cast.astype(np.float64) != values
+    if bad.any():
+        raise ValueError(f"{name}: weight {float(values[bad][0])!r} cannot be stored as {dtype} "
+                         "(pass a wider dtype=)")
+    return cast
 
 
 # ---------------------------------------------------------------- degree correction

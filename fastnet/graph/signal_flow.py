@@ -104,10 +104,10 @@ def _next_merged(a_idx, a_val, ka, ea, t_idx, t_val, kt, et, sentinel):
     ja = a_idx[ka] if ka < ea else sentinel
     jt = t_idx[kt] if kt < et else sentinel
     if ja < jt:
-        return ja, a_val[ka], 0.0, ka + 1, kt
+        return ja, float(a_val[ka]), 0.0, ka + 1, kt
     if jt < ja:
-        return jt, 0.0, t_val[kt], ka, kt + 1
-    return ja, a_val[ka], t_val[kt], ka + 1, kt + 1
+        return jt, 0.0, float(t_val[kt]), ka, kt + 1
+    return ja, float(a_val[ka]), float(t_val[kt]), ka + 1, kt + 1
 
 
 @serial_or_parallel_jit
@@ -377,9 +377,12 @@ def signal_flow(A: ArrayLike | scipy.sparse.sparray | scipy.sparse.spmatrix,
         O(n^3) time, one n x n work matrix and its float32 copy.  ``"sparse"``:
         Jacobi-preconditioned conjugate
         gradients on the sparse Laplacian, O(E) memory and O(E) time per iteration -
-        the choice for large graphs, also when they come as a dense array.  Peak
-        memory: the transposed CSR and the symmetric weights W (together about three
-        times the input's CSR arrays) plus about 16 vectors of n float64.
+        the choice for large graphs, also when they come as a dense array.  Sparse
+        input in CSR form (sorted indices, any bool, integer or floating values, as
+        ``sbm(..., sparse=True, dtype=bool)`` returns) is read in place, not copied.
+        Peak memory besides it: the transposed CSR and the symmetric weights W (int32
+        index and float64 value per entry, about two entries per edge; 26 bytes per
+        edge measured) plus about 16 vectors of n float64.
         ``"auto"``: "dense" for dense input, "sparse" for scipy sparse input.
     tol : float > 0
         Sparse method: stop at ``||b - L z|| <= tol * ||b||``.  Unused by "dense".
@@ -413,13 +416,17 @@ def signal_flow(A: ArrayLike | scipy.sparse.sparray | scipy.sparse.spmatrix,
     if max_iter is not None:
         max_iter = check_int(max_iter, "max_iter", minimum=1)
     sparse_input = is_sparse(A)
-    A = as_adjacency(A, "A", nonnegative=True)
+    # sparse input is read, never copied: (A + A^T) / 2 is built from it and A^T
+    A = as_adjacency(A, "A", nonnegative=True, copy=False)
     if method == "auto":
         method = "sparse" if sparse_input else "dense"
     if A.shape[0] == 0:
         return np.zeros(0)
     if method == "dense":
-        return _dense_flow(A.toarray() if sparse_input else A)
+        return _dense_flow(A.toarray().astype(np.float64, copy=False) if sparse_input else A)
     if not sparse_input:
         A = scipy.sparse.csr_array(A)
+    if A.dtype == np.bool_:  # the kernels read numbers: the same bytes as uint8
+        A = scipy.sparse.csr_array((A.data.view(np.uint8), A.indices, A.indptr),
+                                   shape=A.shape, copy=False)
     return _sparse_flow(A, tol, max_iter)
