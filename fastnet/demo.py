@@ -41,14 +41,18 @@ class _Report:
         self.stream, self.out = stream, out
         self.drawing = importlib.util.find_spec("matplotlib") is not None
 
-    def figure(self, name, draw):
-        """Save the Axes ``draw()`` returns as ``out/name`` (skipped without matplotlib)."""
+    def figure(self, name, draw, title=None):
+        """Save the Axes ``draw()`` returns, titled ``title`` if given, as ``out/name``
+        (skipped without matplotlib)."""
         if not self.drawing:
             self.line(f"figure {name} skipped: pip install \"fastnet[plot]\" to draw it")
             return
         from . import plot
 
-        self.line(f"figure: {plot.save(draw(), self.out / name)}")
+        ax = draw()
+        if title is not None:
+            ax.set_title(title, fontsize="medium")
+        self.line(f"figure: {plot.save(ax, self.out / name)}")
 
     def step(self, number, total, title):
         print(f"\n[{number}/{total}] {title}", file=self.stream, flush=True)
@@ -93,7 +97,9 @@ def _mlp_step(quick, report):
     report.times(f"{epochs} epochs of 64-200-200-200-10 on {len(X_train)} digits", fast,
                  reference)
     report.line(f"test accuracy {history.val_accuracy.iloc[-1]:.3f} (twin: {twin_accuracy:.3f})")
-    report.figure("mlp_learning_curves.png", lambda: plot.learning_curves(history))
+    report.figure("mlp_learning_curves.png", lambda: plot.learning_curves(history),
+                  f"MLP 64-200-200-200-10 on digits: loss and accuracy per epoch "
+                  f"({len(X_train)} train, {len(X_test)} validation)")
 
 
 def _denoise_step(quick, report):
@@ -141,7 +147,7 @@ def _study_step(quick, report):
     better = float(np.mean(results["difference"] > 0))
     report.line(f"mean ARI(GMM) - ARI(k-means) = {results['difference'].mean():+.3f}; "
                 f"GMM better in {better:.0%} of the simulations")
-    report.figure("gmm_vs_kmeans.png", lambda: plot.ari_difference(results))
+    report.figure("gmm_vs_kmeans.png", lambda: plot.ari_difference(results))  # own title
 
 
 def _graph_step(quick, report):
@@ -177,10 +183,15 @@ def _graph_step(quick, report):
     _, reference = _timed(twin_small)
     report.times("sample + signal flow at 5 x 200 nodes", fast, reference,
                  "the dense NumPy twin (pinv) cannot reach 10^6 nodes")
-    report.figure("signal_flow_by_block.png", lambda: plot.signal_flow_by_block(z, labels))
+    report.figure("signal_flow_by_block.png", lambda: plot.signal_flow_by_block(z, labels),
+                  f"Signal flow per block: feedforward SBM of {n_blocks} x {block:,} nodes, "
+                  f"{A.nnz:,} edges")
     small = sbm(small_sizes, small_p, directed=True, seed=0)
     report.figure("feedforward_adjacency.png",
-                  lambda: plot.block_adjacency(small, block_labels(small_sizes)))
+                  lambda: plot.block_adjacency(small, block_labels(small_sizes)),
+                  f"Adjacency of a small feedforward SBM ({len(small_sizes)} x "
+                  f"{small_sizes[0]} nodes; the {n_blocks * block:,}-node graph is too "
+                  "large to draw)")
 
 
 STEPS = (("MLP on scikit-learn's digits (the MLP study's network)", _mlp_step),

@@ -30,6 +30,7 @@ __all__ = ["ari_difference", "signal_flow_by_block", "block_adjacency", "learnin
 INSTALL_HINT = 'fastnet.plot needs matplotlib: pip install "fastnet[plot]"'
 RUG_HEIGHT = 0.04  # rug ticks, as a fraction of the Axes height
 MAX_BLOCK_TICKS = 30  # label block centres on the heatmap axes up to this many blocks
+MAX_FLIERS_BLOCK = 2000  # signal_flow_by_block draws outliers up to this many nodes a block
 
 
 # ---------------------------------------------------------------- helpers
@@ -137,6 +138,8 @@ def signal_flow_by_block(z: ArrayLike, labels: ArrayLike, ax: Axes | None = None
     ax : matplotlib Axes, optional
 
     The box artists carry the gid ``"box"`` and the median lines ``"median"``.
+    Outliers are drawn as points only while every block has at most
+    :data:`MAX_FLIERS_BLOCK` nodes: beyond that they merge into solid bars.
 
     Examples
     --------
@@ -153,9 +156,12 @@ def signal_flow_by_block(z: ArrayLike, labels: ArrayLike, ax: Axes | None = None
 
     blocks, sizes = np.unique(labels, return_counts=True)
     groups = np.split(z[np.argsort(labels, kind="stable")], np.cumsum(sizes)[:-1])
+    # beyond a few thousand points per block the outliers merge into a solid bar that
+    # hides the boxes; the whiskers still show the spread
     parts = ax.boxplot(groups, positions=blocks, widths=0.6, patch_artist=True,
                        manage_ticks=False, medianprops={"color": "black"},
-                       boxprops={"facecolor": "0.85"}, flierprops={"markersize": 3})
+                       boxprops={"facecolor": "0.85"}, flierprops={"markersize": 3},
+                       showfliers=bool(sizes.max() <= MAX_FLIERS_BLOCK))
     for artist in parts["boxes"]:
         artist.set_gid("box")
     for line in parts["medians"]:

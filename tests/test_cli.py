@@ -1,3 +1,4 @@
+import pathlib
 import shutil
 import subprocess
 import sys
@@ -145,7 +146,16 @@ def test_study_out_defaults_to_a_folder_in_the_working_directory(tmp_path, monke
     assert (tmp_path / "fastnet-study" / "signal_flow.csv").exists()
 
 
-def test_demo_quick_writes_its_figures(tmp_path, capsys):
+def test_demo_quick_writes_its_figures(tmp_path, capsys, monkeypatch):
+    from fastnet import plot
+
+    titles, save = {}, plot.save
+
+    def save_and_record(ax, path, **kwargs):
+        titles[pathlib.Path(path).name] = ax.get_title()
+        return save(ax, path, **kwargs)
+
+    monkeypatch.setattr(plot, "save", save_and_record)
     assert main(["demo", "--quick", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     for step in ("[1/4] MLP", "[2/4] NMF", "[3/4] GMM", "[4/4] feedforward SBM"):
@@ -156,3 +166,6 @@ def test_demo_quick_writes_its_figures(tmp_path, capsys):
                      "mlp_learning_curves.png", "signal_flow_by_block.png"]
     for name in names:
         _assert_png(tmp_path / name)
+    # every figure says what it shows, the small adjacency that it is not the big graph
+    assert sorted(titles) == names and all(titles.values())
+    assert "too large to draw" in titles["feedforward_adjacency.png"]

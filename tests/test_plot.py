@@ -103,6 +103,18 @@ def test_signal_flow_boxes_match_blocks(rng):
     assert ax.get_ylabel() == "signal flow"
 
 
+def test_signal_flow_outliers_only_while_blocks_are_small(rng):
+    def fliers(ax):  # matplotlib draws each box's outliers as one marker-only line
+        return sum(line.get_xydata().shape[0] for line in ax.lines
+                   if line.get_linestyle() == "None")
+
+    heavy = rng.standard_t(1, 3 * plot.MAX_FLIERS_BLOCK)  # heavy tails: many outliers
+    few = np.repeat([0, 1, 2], plot.MAX_FLIERS_BLOCK)
+    assert fliers(plot.signal_flow_by_block(heavy, few)) > 0
+    many = np.repeat([0, 1], [plot.MAX_FLIERS_BLOCK + 1, 2 * plot.MAX_FLIERS_BLOCK - 1])
+    assert fliers(plot.signal_flow_by_block(heavy, many)) == 0
+
+
 def test_signal_flow_bad_input():
     with pytest.raises(ValueError, match="labels must have 3 entries"):
         plot.signal_flow_by_block([0.1, 0.2, 0.3], [0, 1])
