@@ -88,14 +88,15 @@ def _store(indices, pos, end, col, r, skip_diagonal, dense, value, mirror):
 
 
 @jit
-def _chunk_moments(bounds, p, directed, loops, chunk_rows, mean, var):
-    """Expected number of edges per chunk and its variance (sum of p(1-p) over pairs)."""
+def _chunk_moments(bounds, p, directed, loops, chunk_rows, first_chunk, mean, var):
+    """Expected number of edges and its variance (sum of p(1-p) over pairs) of the
+    chunks ``first_chunk .. first_chunk + len(mean) - 1``."""
     n, n_blocks = bounds[-1], p.shape[0]
     rb = 0
-    for r in range(n):
+    for r in range(first_chunk * chunk_rows, min(n, (first_chunk + mean.shape[0]) * chunk_rows)):
         while r >= bounds[rb + 1]:
             rb += 1
-        c = r // chunk_rows
+        c = r // chunk_rows - first_chunk
         for b in range(n_blocks):
             lo, hi, skip_diagonal = _segment(r, b, bounds, directed, loops)
             pairs = max(0, hi - lo - skip_diagonal)
@@ -104,20 +105,23 @@ def _chunk_moments(bounds, p, directed, loops, chunk_rows, mean, var):
 
 
 @parallel_jit
-def _sample_rows(bounds, p, rates, directed, loops, chunk_rows, seeds, starts, indices, row_counts,
-                 chunk_counts, dense, values):
-    """Columns of every row's edges into ``indices[starts[c]:starts[c + 1]]`` for chunk c
-    (sorted, since segments and skips go left to right).  A chunk that outgrows its
-    slot keeps drawing and counting without writing; the caller reruns with room.
-    Given a non-empty ``dense`` matrix, edges are written there instead, with weight
-    ``values[block(r), block(col)]`` (the same draws, so the same graph)."""
+def _sample_rows(bounds, p, rates, directed, loops, chunk_rows, first_chunk, seeds, starts,
+                 indices, row_counts, chunk_counts, dense, values):
+    """Columns of every row's edges into ``indices[starts[c]:starts[c + 1]]`` for chunk
+    ``first_chunk + c`` (sorted, since segments and skips go left to right), seeded by
+    ``seeds[c]``; ``row_counts`` counts from the first chunk's first row.  A chunk that
+    outgrows its slot keeps drawing and counting without writing; the caller reruns
+    with room.  Given a non-empty ``dense`` matrix, edges are written there instead,
+    with weight ``values[block(r), block(col)]`` (the same draws, so the same graph)."""
     n, n_blocks = bounds[-1], p.shape[0]
+    row_offset = first_chunk * chunk_rows
     for c in prange(seeds.shape[0]):
         state = np.empty(4, dtype=np.uint64)
         xoshiro_seed(seeds[c], state)
         budget = -math.log(1.0 - xoshiro_random(state))
         pos, end, total = starts[c], starts[c + 1], 0
-        first, last = c * chunk_rows, min(n, (c + 1) * chunk_rows)
+        first = (first_chunk + c) * chunk_rows
+        last = min(n, first + chunk_rows)
         rb = 0
         while first >= bounds[rb + 1]:
             rb += 1
@@ -154,7 +158,7 @@ def _sample_rows(bounds, p, rates, directed, loops, chunk_rows, seeds, starts, i
                         count += 1
                         k += 1
                         budget = -math.log(1.0 - xoshiro_random(state))
-            row_counts[r] = count
+            row_counts[r - row_offset] = count
             total += count
         chunk_counts[c] = total
 
@@ -212,6 +216,18 @@ def _check_probabilities(p, n_blocks, directed):
 
 
 # ---------------------------------------------------------------- sampling
+def check_sbm_arguments(n, p, directed, loops, wt, wtargs, dtype):
+    """The arguments that sbm and sharded_sbm share, validated: (block sizes, p,
+    directed, loops, constant weights, weight spec, value dtype)."""
+    directed = check_bool(directed, "directed")
+    loops = check_bool(loops, "loops")
+    dtype = check_value_dtype(dtype)
+    sizes = _check_sizes(n)
+    p = _check_probabilities(p, sizes.size, directed)
+    constant, spec = weight_spec(wt, wtargs, sizes.size, directed)
+    return sizes, p, directed, loops, constant, spec, dtype
+
+
 def _pair_rates(p):
     """-log(1 - p): the exponential budget one candidate pair costs (used below
     BERNOULLI_MIN_P only, so p = 1 never reaches the log)."""
@@ -235,7 +251,7 @@ def _sample_dense(bounds, p, directed, loops, seed, values):
     A = np.zeros((n, n), dtype=values.dtype)
     no_slots = np.zeros(seeds.size + 1, dtype=np.int64)
     _sample_rows(bounds, p, _pair_rates(p), directed, loops,
-                 _chunk_rows(n), seeds, no_slots, np.empty(0, dtype=np.int32),
+                 _chunk_rows(n), 0, seeds, no_slots, np.empty(0, dtype=np.int32),
                  np.empty(n, dtype=np.int64), np.empty(seeds.size, dtype=np.int64), A, values)
     return A
 
@@ -243,30 +259,40 @@ def _sample_dense(bounds, p, directed, loops, seed, values):
 def _sample_structure(bounds, p, directed, loops, seed):
     """(indptr, indices) of the directed graph, or of the upper triangle if undirected."""
     n = int(bounds[-1])
-    seeds = _chunk_seeds(n, seed)
+    return sample_chunk_range(bounds, p, directed, loops, _chunk_seeds(n, seed), 0)
+
+
+def sample_chunk_range(bounds, p, directed, loops, seeds, first_chunk):
+    """(indptr, indices) of the rows of chunks ``first_chunk .. first_chunk + len(seeds)
+    - 1`` (rows of ``_chunk_rows(n)`` each), chunk ``first_chunk + c`` drawn from
+    ``seeds[c]``: the whole graph for all chunks, or one shard of it
+    (:func:`fastnet.graph.sharded_sbm`) - the same rows either way."""
+    n = int(bounds[-1])
+    chunk_rows = _chunk_rows(n)
     n_chunks = seeds.size
+    n_rows = min(n, (first_chunk + n_chunks) * chunk_rows) - first_chunk * chunk_rows
     mean, var = np.zeros(n_chunks), np.zeros(n_chunks)
-    _chunk_moments(bounds, p, directed, loops, _chunk_rows(n), mean, var)
+    _chunk_moments(bounds, p, directed, loops, chunk_rows, first_chunk, mean, var)
     capacity = np.maximum(np.ceil(mean + SLOT_SIGMAS * np.sqrt(var) + SLOT_PAD), 0)
     capacity = capacity.astype(np.int64)
     index_dtype = np.int32 if max(n, int(capacity.sum())) < 2**31 else np.int64
     check_fits_in_memory(int(capacity.sum()) * np.dtype(index_dtype).itemsize * (1 if directed
                          else 2), "n and p", f"about {int(mean.sum()):.4g} expected edges")
     rates = _pair_rates(p)
-    row_counts = np.empty(n, dtype=np.int64)
+    row_counts = np.empty(n_rows, dtype=np.int64)
     chunk_counts = np.empty(n_chunks, dtype=np.int64)
     for _ in range(2):  # the second pass only if some chunk outgrew its slot
         starts = np.zeros(n_chunks + 1, dtype=np.int64)
         np.cumsum(capacity, out=starts[1:])
         indices = np.empty(int(starts[-1]), dtype=index_dtype)
-        _sample_rows(bounds, p, rates, directed, loops, _chunk_rows(n), seeds, starts, indices,
-                     row_counts, chunk_counts, np.empty((0, 0)), p)
+        _sample_rows(bounds, p, rates, directed, loops, chunk_rows, first_chunk, seeds, starts,
+                     indices, row_counts, chunk_counts, np.empty((0, 0)), p)
         if (chunk_counts <= capacity).all():
             break
         capacity = np.maximum(capacity, chunk_counts)
         index_dtype = np.int32 if max(n, int(capacity.sum())) < 2**31 else np.int64
     nnz = _compact(indices, starts, chunk_counts)
-    indptr = np.zeros(n + 1, dtype=index_dtype)
+    indptr = np.zeros(n_rows + 1, dtype=index_dtype)
     np.cumsum(row_counts, out=indptr[1:])
     indices = indices[:nnz] if nnz > 0.75 * indices.size else indices[:nnz].copy()
     return indptr, indices
@@ -347,14 +373,10 @@ def sbm(n: ArrayLike, p: ArrayLike, directed: bool = False, loops: bool = False,
     >>> G.shape, G.nnz > 0
     ((1000000, 1000000), True)
     """
-    directed = check_bool(directed, "directed")
-    loops = check_bool(loops, "loops")
     return_labels = check_bool(return_labels, "return_labels")
     sparse = check_bool(sparse, "sparse")
-    dtype = check_value_dtype(dtype)
-    sizes = _check_sizes(n)
-    p = _check_probabilities(p, sizes.size, directed)
-    constant, spec = weight_spec(wt, wtargs, sizes.size, directed)
+    sizes, p, directed, loops, constant, spec, dtype = check_sbm_arguments(
+        n, p, directed, loops, wt, wtargs, dtype)
     seed_sequence = as_seed_sequence(seed)
     bounds = np.zeros(sizes.size + 1, dtype=np.int64)
     np.cumsum(sizes, out=bounds[1:])

@@ -1,0 +1,132 @@
+"""fastnet.graph.sharded_sbm on a real distributed.LocalCluster (2 worker processes):
+the same graph as sbm, bit for bit, for any number of shards; statistics computed on
+the workers; a lost worker; bad input."""
+
+import os
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+
+from fastnet.graph import sbm, sharded_sbm
+
+distributed = pytest.importorskip("distributed")
+
+SIZES = [40_000, 35_000, 25_000]  # 10^5 nodes
+P = np.array([[3e-4, 5e-5, 1e-5], [5e-5, 2e-4, 4e-5], [1e-5, 4e-5, 5e-4]])
+BLOCK_WEIGHTS = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 5.0], [3.0, 5.0, 6.0]])
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            yield client
+
+
+def assert_same_csr(A, B):
+    assert A.shape == B.shape and A.dtype == B.dtype
+    for name in ("indptr", "indices", "data"):
+        a, b = getattr(A, name), getattr(B, name)
+        assert a.dtype == b.dtype, name
+        assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("directed", [True, False])
+@pytest.mark.parametrize("loops", [False, True])
+def test_same_graph_as_sbm_for_any_shards(client, directed, loops):
+    expected = sbm(SIZES, P, directed=directed, loops=loops, sparse=True, seed=5)
+    for n_shards in (None, 1, 7):
+        G = sharded_sbm(SIZES, P, directed=directed, loops=loops, seed=5, n_shards=n_shards,
+                        client=client)
+        assert len(G.shards) == (4 if n_shards is None else n_shards)  # 2 per thread
+        assert G.n_nodes == 10**5 and G.n_edges == expected.nnz
+        assert_same_csr(G.to_scipy(), expected)
+
+
+@pytest.mark.parametrize("wt,dtype", [(BLOCK_WEIGHTS, np.int8), (2.5, np.float32),
+                                      (1, np.bool_)])
+def test_weights_and_value_dtypes(client, wt, dtype):
+    expected = sbm(SIZES, P, wt=wt, sparse=True, seed=9, dtype=dtype)
+    G = sharded_sbm(SIZES, P, wt=wt, seed=9, n_shards=3, dtype=dtype, client=client)
+    assert_same_csr(G.to_scipy(), expected)
+
+
+@pytest.mark.parametrize("directed", [True, False])
+def test_statistics_computed_on_the_workers(client, directed):
+    G = sharded_sbm(SIZES, P, directed=directed, loops=True, seed=2, n_shards=5,
+                    client=client)
+    A = sbm(SIZES, P, directed=directed, loops=True, sparse=True, seed=2)
+    labels = G.labels()
+    assert_array_equal(labels, np.repeat([0, 1, 2], SIZES))
+    pattern = (A != 0).astype(np.int64)
+    counts = [[pattern[labels == i][:, labels == j].nnz for j in range(3)] for i in range(3)]
+    assert_array_equal(G.block_pair_counts(), counts)
+    degrees = client.gather(G.degrees())
+    assert [d.size for d in degrees] == [stop - start for start, stop in G.shard_rows]
+    assert_array_equal(np.concatenate(degrees), np.diff(A.indptr))
+
+
+def test_a_lost_worker_gives_the_same_graph(client):
+    G = sharded_sbm(SIZES, P, seed=4, n_shards=6, client=client)
+    holders = {w for ws in client.who_has(G.shards).values() for w in ws}
+    victim = sorted(holders)[0]
+    # the worker process dies with its shards; its nanny starts a fresh one and the
+    # scheduler recomputes the lost shards from their chunk seeds
+    with pytest.raises(Exception):  # noqa: B017 - the connection dies with the worker
+        client.run(os._exit, 1, workers=[victim])
+    assert_same_csr(G.to_scipy(), sbm(SIZES, P, sparse=True, seed=4))
+
+
+def test_bad_input(client):
+    with pytest.raises(ValueError, match="n_shards must be >= 1"):
+        sharded_sbm(SIZES, P, seed=0, n_shards=0, client=client)
+    with pytest.raises(NotImplementedError, match="weight functions"):
+        sharded_sbm(SIZES, P, wt=np.random.poisson, seed=0, client=client)
+    with pytest.raises(ValueError, match="p must hold probabilities"):
+        sharded_sbm(SIZES, P * 1e5, seed=0, client=client)
+    with pytest.raises(ValueError, match="cannot be stored as int8"):
+        sharded_sbm(SIZES, P, wt=2.5, dtype=np.int8, seed=0, client=client)
+
+
+def test_graphs_too_large_for_the_workers_are_refused_before_sampling():
+    with distributed.LocalCluster(n_workers=1, processes=False, memory_limit="100MiB",
+                                  dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            # ~5 x 10^7 expected edges: ~0.4 GiB of CSR arrays (int32 + float32)
+            with pytest.raises(ValueError, match="more than their memory limits"):
+                sharded_sbm([10**6], [[1e-4]], directed=True, seed=0, dtype=np.float32)
+            assert not client.has_what()[next(iter(client.has_what()))]  # nothing sampled
+    with distributed.LocalCluster(n_workers=0, processes=False,
+                                  dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            with pytest.raises(ValueError, match="has no workers"):
+                sharded_sbm([100], [[0.1]], seed=0, client=client)
+
+
+def test_expected_stored_entries_matches_sampled_counts():
+    from fastnet.graph.sharded import expected_stored_entries
+
+    sizes = np.array(SIZES)
+    for directed in (True, False):
+        for loops in (False, True):
+            A = sbm(SIZES, P * 20, directed=directed, loops=loops, sparse=True, seed=1)
+            stored = A.nnz if directed else (A.nnz + A.diagonal().astype(bool).sum()) / 2
+            expected = expected_stored_entries(sizes, P * 20, directed, loops)
+            assert abs(stored - expected) < 5 * np.sqrt(expected)
+
+
+def test_a_closed_client_or_none_is_refused(monkeypatch):
+    with distributed.LocalCluster(n_workers=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        closed = distributed.Client(cluster)
+        closed.close()
+        with pytest.raises(ValueError, match="client must be a running"):
+            sharded_sbm([100], [[0.1]], seed=0, client=closed)
+    def no_client():  # what distributed says when no client exists in the process
+        raise ValueError("No clients found")
+
+    monkeypatch.setattr(distributed, "get_client", no_client)
+    with pytest.raises(ValueError, match="needs a Dask client"):
+        sharded_sbm([100], [[0.1]], seed=0)
