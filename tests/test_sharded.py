@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from fastnet.graph import sbm, sharded_sbm
+from fastnet.graph import feedforward_block_probs, sbm, sharded_sbm, signal_flow
 
 distributed = pytest.importorskip("distributed")
 
@@ -77,6 +77,48 @@ def test_a_lost_worker_gives_the_same_graph(client):
     with pytest.raises(Exception):  # noqa: B017 - the connection dies with the worker
         client.run(os._exit, 1, workers=[victim])
     assert_same_csr(G.to_scipy(), sbm(SIZES, P, sparse=True, seed=4))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.bool_])
+def test_signal_flow_of_a_sharded_graph_equals_one_machine(client, dtype):
+    sizes, p = [20_000] * 5, feedforward_block_probs(5, 2e-5, 2e-4, 2e-4)
+    expected = signal_flow(sbm(sizes, p, directed=True, sparse=True, seed=3, dtype=dtype))
+    for n_shards in (1, 6):
+        G = sharded_sbm(sizes, p, directed=True, seed=3, n_shards=n_shards, dtype=dtype,
+                        client=client)
+        z = signal_flow(G)
+        assert np.abs(z - expected).max() <= 1e-8 * np.abs(expected).max()
+    block_means = [z[G.labels() == b].mean() for b in range(5)]
+    assert np.all(np.diff(block_means) < 0)  # the chain's order
+
+
+def test_signal_flow_of_a_sharded_graph_centres_each_component(client):
+    # blocks 0-1 and block 2 are not connected, and block 3's p leaves isolated nodes
+    p = np.array([[2e-3, 4e-3, 0, 0], [1e-3, 2e-3, 0, 0], [0, 0, 5e-3, 0], [0, 0, 0, 2e-4]])
+    sizes = [2_000, 1_500, 800, 1_000]
+    A = sbm(sizes, p, directed=True, sparse=True, seed=7)
+    assert (np.diff(A.indptr) + np.bincount(A.indices, minlength=A.shape[0]) == 0).any()
+    z = signal_flow(sharded_sbm(sizes, p, directed=True, seed=7, n_shards=5, client=client))
+    expected = signal_flow(A)
+    assert np.abs(z - expected).max() <= 1e-8 * np.abs(expected).max()
+    assert abs(z[:3_500].mean()) < 1e-10 and abs(z[3_500:4_300].mean()) < 1e-10
+
+
+def test_signal_flow_of_a_sharded_graph_warns_when_cg_stops_short(client):
+    from sklearn.exceptions import ConvergenceWarning
+
+    p = feedforward_block_probs(3, 1e-4, 1e-3, 1e-3)
+    G = sharded_sbm([3_000] * 3, p, directed=True, seed=0, n_shards=2, client=client)
+    with pytest.warns(ConvergenceWarning, match="max_iter=2 "):
+        z = signal_flow(G, max_iter=2)
+    assert abs(z.mean()) < 1e-12  # still centred
+
+
+def test_signal_flow_of_an_undirected_sharded_graph_is_zero(client):
+    G = sharded_sbm(SIZES, P, seed=1, client=client)
+    assert_array_equal(signal_flow(G), np.zeros(G.n_nodes))
+    with pytest.raises(ValueError, match="method must be 'auto' or 'sparse'"):
+        signal_flow(G, method="dense")
 
 
 def test_bad_input(client):

@@ -110,8 +110,11 @@ def _next_merged(a_idx, a_val, ka, ea, t_idx, t_val, kt, et, sentinel):
     return ja, float(a_val[ka]), float(t_val[kt]), ka + 1, kt + 1
 
 
+# Both merge kernels walk rows 0 .. len(counts) - 1 of the given CSR arrays, which are
+# the graph's rows first_row, first_row + 1, ...: the whole graph (first_row 0) or one
+# shard of it (fastnet.graph.sharded_flow); columns are global, below n_nodes.
 @serial_or_parallel_jit
-def _merge_count(a_ptr, a_idx, a_val, t_ptr, t_idx, t_val, counts):
+def _merge_count(a_ptr, a_idx, a_val, t_ptr, t_idx, t_val, first_row, n_nodes, counts):
     """counts[i] = number of off-diagonal non-zeros in row i of W = (A + A^T)/2."""
     n = counts.shape[0]
     for c in prange((n + CHUNK - 1) // CHUNK):
@@ -119,14 +122,16 @@ def _merge_count(a_ptr, a_idx, a_val, t_ptr, t_idx, t_val, counts):
             ka, ea, kt, et = a_ptr[i], a_ptr[i + 1], t_ptr[i], t_ptr[i + 1]
             count = 0
             while ka < ea or kt < et:
-                j, a, t, ka, kt = _next_merged(a_idx, a_val, ka, ea, t_idx, t_val, kt, et, n)
-                if j != i and 0.5 * (a + t) != 0.0:
+                j, a, t, ka, kt = _next_merged(a_idx, a_val, ka, ea, t_idx, t_val, kt, et,
+                                               n_nodes)
+                if j != first_row + i and 0.5 * (a + t) != 0.0:
                     count += 1
             counts[i] = count
 
 
 @serial_or_parallel_jit
-def _merge_fill(a_ptr, a_idx, a_val, t_ptr, t_idx, t_val, w_ptr, w_idx, w_val, degree, b):
+def _merge_fill(a_ptr, a_idx, a_val, t_ptr, t_idx, t_val, first_row, n_nodes, w_ptr, w_idx,
+                w_val, degree, b):
     """The off-diagonal CSR of W, the degrees and b, row by row in column order."""
     n = degree.shape[0]
     for c in prange((n + CHUNK - 1) // CHUNK):
@@ -136,9 +141,10 @@ def _merge_fill(a_ptr, a_idx, a_val, t_ptr, t_idx, t_val, w_ptr, w_idx, w_val, d
             flow = 0.0
             total = 0.0
             while ka < ea or kt < et:
-                j, a, t, ka, kt = _next_merged(a_idx, a_val, ka, ea, t_idx, t_val, kt, et, n)
+                j, a, t, ka, kt = _next_merged(a_idx, a_val, ka, ea, t_idx, t_val, kt, et,
+                                               n_nodes)
                 w = 0.5 * (a + t)
-                if j == i or w == 0.0:
+                if j == first_row + i or w == 0.0:
                     continue
                 w_idx[pos] = j
                 w_val[pos] = w
@@ -315,7 +321,8 @@ def _sparse_flow(A, tol, max_iter):
     AT.sort_indices()
     work = n + A.nnz
     counts = np.empty(n, dtype=np.int64)
-    _merge_count(work)(A.indptr, A.indices, A.data, AT.indptr, AT.indices, AT.data, counts)
+    _merge_count(work)(A.indptr, A.indices, A.data, AT.indptr, AT.indices, AT.data, 0, n,
+                       counts)
     w_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=w_ptr[1:])
     del counts
@@ -324,7 +331,7 @@ def _sparse_flow(A, tol, max_iter):
     w_val = np.empty(nnz)
     degree = np.empty(n)
     b = np.empty(n)
-    _merge_fill(work)(A.indptr, A.indices, A.data, AT.indptr, AT.indices, AT.data,
+    _merge_fill(work)(A.indptr, A.indices, A.data, AT.indptr, AT.indices, AT.data, 0, n,
                       w_ptr, w_idx, w_val, degree, b)
     del AT
     n_components, labels = csr_component_labels(w_ptr, w_idx)
@@ -340,13 +347,18 @@ def _sparse_flow(A, tol, max_iter):
     iterations, residual = _pcg(n + nnz)(w_ptr, w_idx, w_val, degree, inv_degree, b, z,
                                          np.empty(n), np.empty(n), np.empty(n), partial,
                                          tol_abs, max_iter)
+    return finish_cg(z, residual, tol, tol_abs, b_norm, max_iter, n_components, labels)
+
+
+def finish_cg(z, residual, tol, tol_abs, b_norm, max_iter, n_components, labels):
+    """Warn if CG stopped short of ``tol``; centre ``z`` in each component, in place."""
     if residual > tol_abs:
         from sklearn.exceptions import ConvergenceWarning
 
         warnings.warn(f"signal_flow: conjugate gradients did not reach tol={tol:g} in "
                       f"max_iter={max_iter} iterations (relative residual "
                       f"{residual / b_norm:.3g}); increase max_iter or tol",
-                      ConvergenceWarning, stacklevel=3)
+                      ConvergenceWarning, stacklevel=4)
     sizes = np.bincount(labels, minlength=n_components)
     z -= (np.bincount(labels, weights=z, minlength=n_components) / sizes)[labels]
     return z
@@ -366,8 +378,10 @@ def signal_flow(A: ArrayLike | scipy.sparse.sparray | scipy.sparse.spmatrix,
 
     Parameters
     ----------
-    A : (n, n) array_like or scipy sparse matrix/array
-        ``A[i, j]`` is the weight of the edge i -> j: finite and non-negative.
+    A : (n, n) array_like, scipy sparse matrix/array, or :class:`ShardedGraph`
+        ``A[i, j]`` is the weight of the edge i -> j: finite and non-negative.  A
+        :class:`fastnet.graph.ShardedGraph` is solved on its Dask workers
+        (:mod:`fastnet.graph.sharded_flow`; method "auto" or "sparse").
         Self-loops are allowed and contribute nothing (``A_ii`` cancels in ``b``,
         where ``sign(A_ii - A_ii) = 0``, and in ``L``, where it is added to the degree
         and subtracted again).  An empty 0 x 0 matrix gives an empty result.
@@ -409,6 +423,18 @@ def signal_flow(A: ArrayLike | scipy.sparse.sparray | scipy.sparse.spmatrix,
     >>> np.allclose(signal_flow(scipy.sparse.csr_array(A)), [1, 0, -1])
     True
     """
+    from .sharded import ShardedGraph
+
+    if isinstance(A, ShardedGraph):
+        from .sharded_flow import sharded_signal_flow
+
+        tol = check_positive_float(tol, "tol")
+        if max_iter is not None:
+            max_iter = check_int(max_iter, "max_iter", minimum=1)
+        if method not in ("auto", "sparse"):
+            raise ValueError(f"method must be 'auto' or 'sparse' for a ShardedGraph; got "
+                             f"{method!r}")
+        return sharded_signal_flow(A, tol, max_iter)
     if not (isinstance(method, str) and method in METHODS):
         raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; "
                          f"got {method!r}")
