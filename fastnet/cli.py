@@ -105,7 +105,8 @@ def _study(args) -> int:
 
             table = signal_flow_separation(
                 **options, n_blocks=args.n_blocks, block_size=args.block_size,
-                low_p=args.low_p, diag_p=args.diag_p, feedforward_p=args.feedforward_p)
+                low_p=args.low_p, diag_p=args.diag_p, feedforward_p=args.feedforward_p,
+                sharded=args.sharded)
             axes = plot.signal_flow_study(table)
             summary = _separation_summary(table)
     except (TaskError, ValueError, TypeError) as exc:
@@ -197,6 +198,9 @@ def _add_study_parsers(sub) -> None:
                       help="edge probability within a block")
     flow.add_argument("--feedforward-p", type=float, default=d["feedforward_p"],
                       help="edge probability from block b to block b + 1")
+    flow.add_argument("--sharded", action="store_true",
+                      help="graphs too large for one worker: sample and solve each graph in "
+                           "shards on the Dask cluster at --scheduler, one graph at a time")
     flow.set_defaults(func=_study)
 
 

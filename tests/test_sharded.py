@@ -121,6 +121,31 @@ def test_signal_flow_of_an_undirected_sharded_graph_is_zero(client):
         signal_flow(G, method="dense")
 
 
+def test_signal_flow_study_sharded_gives_the_one_machine_table(client, tmp_path):
+    from fastnet.studies import signal_flow_separation
+
+    kwargs = dict(n_blocks=3, block_size=[400, 600], n_sims=2, seed=5)
+    one_machine = signal_flow_separation(**kwargs)
+    sharded = signal_flow_separation(**kwargs, sharded=True)  # the current client
+    assert_array_equal(sharded["seed"], one_machine["seed"])
+    np.testing.assert_allclose(sharded["mean"], one_machine["mean"], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(sharded["separation"], one_machine["separation"], rtol=0,
+                               atol=1e-3)  # P(z_i > z_j): a near-tie may flip
+    from fastnet.cli import main
+
+    address = client.scheduler.address
+    with pytest.raises(ValueError, match="leave n_jobs"):
+        signal_flow_separation(**kwargs, sharded=True, n_jobs=2)
+    import pandas as pd
+
+    args = ["study", "signal-flow", "--n-blocks", "3", "--block-size", "300", "--seed", "4"]
+    assert main([*args, "--out", str(tmp_path / "one")]) == 0
+    assert main([*args, "--sharded", "--scheduler", address, "--out",
+                 str(tmp_path / "sharded")]) == 0
+    tables = [pd.read_csv(tmp_path / out / "signal_flow.csv") for out in ("one", "sharded")]
+    np.testing.assert_allclose(tables[1]["mean"], tables[0]["mean"], rtol=0, atol=1e-8)
+
+
 def test_bad_input(client):
     with pytest.raises(ValueError, match="n_shards must be >= 1"):
         sharded_sbm(SIZES, P, seed=0, n_shards=0, client=client)

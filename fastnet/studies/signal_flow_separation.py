@@ -38,6 +38,8 @@ sampler, ``pinv`` signal flow, pairwise-count separation).
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import numbers
 import os
 from collections.abc import Sequence
@@ -46,8 +48,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from .._validation import check_fits_in_memory, check_int
-from ..graph import feedforward_block_probs, sbm, signal_flow
+from .._validation import check_bool, check_fits_in_memory, check_int
+from ..graph import feedforward_block_probs, sbm, sharded_sbm, signal_flow
 from ..parallel import check_task_count, run
 from ..random import SeedLike
 from .gmm_vs_kmeans import check_seed
@@ -111,12 +113,18 @@ def summarize(z, sizes):
     return out
 
 
-def simulate(n_blocks, block_size, low_p, diag_p, feedforward_p, repetition, seed):
+def simulate(n_blocks, block_size, low_p, diag_p, feedforward_p, repetition, seed,
+             client=None):
     """One task: a directed feedforward SBM of ``n_blocks`` blocks of ``block_size``
     nodes sampled sparse from ``seed``, its signal flow, and :func:`summarize` of it
-    (a dict).  ``repetition`` only labels the task; the draws depend on ``seed``."""
+    (a dict).  ``repetition`` only labels the task; the draws depend on ``seed``.
+    With a Dask ``client`` the graph is sampled and solved in shards on its workers
+    (:func:`fastnet.graph.sharded_sbm`): the same graph, the same flows to 1e-8."""
     sizes = [block_size] * n_blocks
     p = feedforward_block_probs(n_blocks, low_p, diag_p, feedforward_p)
+    if client is not None:
+        G = sharded_sbm(sizes, p, directed=True, seed=seed, dtype=np.bool_, client=client)
+        return summarize(signal_flow(G), sizes)
     A = sbm(sizes, p, directed=True, sparse=True, seed=seed)
     return summarize(signal_flow(A), sizes)
 
@@ -160,7 +168,8 @@ def make_tasks(n_blocks=(5,), block_size=(50,), low_p=0.05, diag_p=0.2, feedforw
     check_seed(seed)
     check_task_count(len(n_blocks) * len(block_size) * n_sims, "n_sims")
     n_nodes = max(n_blocks) * max(block_size)
-    # the sparse graph's node arrays and signal flow's vectors: ~ 128 bytes a node
+    # the sparse graph's node arrays and signal flow's vectors: ~ 128 bytes a node (on
+    # the client too when sharded: CG's vectors live there)
     check_fits_in_memory(128 * n_nodes, "block_size", f"a graph of {n_nodes} nodes")
     return [{"n_blocks": k, "block_size": m, "low_p": low_p, "diag_p": diag_p,
              "feedforward_p": feedforward_p, "repetition": r}
@@ -200,7 +209,8 @@ def signal_flow_separation(n_blocks: int | Sequence[int] = (5,),
                            seed: SeedLike = 2024, n_jobs: int = 1, backend: str | None = None,
                            progress: bool = False,
                            checkpoint: str | os.PathLike | None = None,
-                           scheduler: str | None = None) -> pd.DataFrame:
+                           scheduler: str | None = None,
+                           sharded: bool = False) -> pd.DataFrame:
     """Signal flow per block of directed feedforward SBMs, and how well it separates
     adjacent blocks, over a sweep of chain lengths and block sizes.
 
@@ -221,6 +231,12 @@ def signal_flow_separation(n_blocks: int | Sequence[int] = (5,),
         ``n_jobs``.  Changing the sweep renumbers the tasks and so changes their seeds.
     n_jobs, backend, progress, checkpoint, scheduler :
         Passed to :func:`fastnet.parallel.run` (one task per graph).
+    sharded : bool
+        For graphs too large for one worker: the tasks run one after another, each
+        graph sampled and solved in shards on the Dask cluster at ``scheduler`` (or the
+        current client) by :func:`fastnet.graph.sharded_sbm` and ``signal_flow``; the
+        same graphs and, to 1e-8, the same flows.  ``n_jobs`` and ``backend`` must
+        then be left at their defaults; ``checkpoint`` and ``progress`` work as usual.
 
     Returns
     -------
@@ -255,6 +271,33 @@ def signal_flow_separation(n_blocks: int | Sequence[int] = (5,),
     2      -1.0  0.0         NaN
     """
     tasks = make_tasks(n_blocks, block_size, low_p, diag_p, feedforward_p, n_sims, seed)
+    if check_bool(sharded, "sharded"):
+        if n_jobs != 1 or backend is not None:
+            raise ValueError("sharded=True runs the tasks one after another on the cluster's "
+                             f"shards; leave n_jobs (got {n_jobs!r}) and backend (got "
+                             f"{backend!r}) at their defaults")
+        with _sharding_client(scheduler) as client:
+            wide = run(functools.partial(simulate, client=client), tasks, seed=seed,
+                       progress=progress, checkpoint=checkpoint)
+        return to_long(wide)
     wide = run(simulate, tasks, seed=seed, n_jobs=n_jobs, backend=backend, progress=progress,
                checkpoint=checkpoint, scheduler=scheduler)
     return to_long(wide)
+
+
+@contextlib.contextmanager
+def _sharding_client(scheduler):
+    """A client of the cluster at ``scheduler`` (closed afterwards), else the current one."""
+    try:
+        import distributed
+    except ImportError as exc:  # pragma: no cover - dask is a declared extra
+        raise ImportError('sharded=True needs dask: pip install "fastnet[dask]"') from exc
+    if scheduler is None:
+        try:
+            yield distributed.get_client()
+        except ValueError as exc:
+            raise ValueError("sharded=True needs a Dask cluster: pass scheduler= or create a "
+                             "distributed.Client first") from exc
+        return
+    with distributed.Client(scheduler) as client:
+        yield client
