@@ -1,6 +1,7 @@
 """asv suites of issue 20's large graphs: sampling a 10-block feedforward SBM with
 about 10 edges per node at 10^6 and 10^7 nodes (time and peak memory), its signal flow,
-and sharded sampling on a 2-worker LocalCluster against the one-machine path."""
+and sharded sampling and signal flow on a 2-worker LocalCluster against the one-machine
+path."""
 
 import numpy as np
 
@@ -85,3 +86,20 @@ class ShardedSampling:
 
     def time_sample(self, path):
         self.sample()
+
+
+class ShardedSignalFlow(ShardedSampling):
+    """signal_flow of the 10^6-node graph: on the shards of a 2-worker LocalCluster
+    against the one-machine sparse solve."""
+
+    def setup(self, path):
+        super().setup(path)
+        if self.client is None:
+            self.graph = _sample(10**6, np.float64)
+        else:
+            self.graph = sharded_sbm([10**5] * N_BLOCKS, _probs(10**6), directed=True,
+                                     seed=1, client=self.client)
+        signal_flow(self.graph)  # kernels compiled or loaded outside the timing
+
+    def time_signal_flow(self, path):
+        signal_flow(self.graph)

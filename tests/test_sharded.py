@@ -146,6 +146,26 @@ def test_signal_flow_study_sharded_gives_the_one_machine_table(client, tmp_path)
     np.testing.assert_allclose(tables[1]["mean"], tables[0]["mean"], rtol=0, atol=1e-8)
 
 
+@pytest.mark.no_jit
+def test_shard_laplacian_rows_times_a_vector():
+    import scipy.sparse
+
+    from fastnet.graph.sharded_flow import _laplacian_rows_times
+
+    rng = np.random.default_rng(0)
+    W = scipy.sparse.random(12, 12, density=0.3, random_state=1, format="csr")
+    W = (W + W.T).tocsr()
+    W.setdiag(0)
+    W.eliminate_zeros()
+    degree = np.asarray(W.sum(axis=1)).ravel()
+    p = rng.standard_normal(12)
+    expected = degree * p - W @ p
+    rows = W[4:9]  # a shard: rows 4 .. 8, columns global
+    out = np.empty(5)
+    _laplacian_rows_times(rows.indptr, rows.indices, rows.data, degree[4:9], 4, p, out)
+    np.testing.assert_allclose(out, expected[4:9], rtol=1e-12, atol=1e-12)
+
+
 def test_bad_input(client):
     with pytest.raises(ValueError, match="n_shards must be >= 1"):
         sharded_sbm(SIZES, P, seed=0, n_shards=0, client=client)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._jit import jit
 from .sharded import ShardedGraph
 from .signal_flow import _merge_count, _merge_fill, finish_cg
 
@@ -103,13 +104,23 @@ def _min_neighbour_labels(rows, labels):
     return smallest
 
 
+@jit
+def _laplacian_rows_times(indptr, indices, data, degree, start, p, out):
+    """``out[i] = degree[i] p[start + i] - sum_k data[k] p[indices[k]]`` over row i's
+    entries, in the order of the one-machine CG's product."""
+    for i in range(out.shape[0]):
+        acc = 0.0
+        for k in range(indptr[i], indptr[i + 1]):
+            acc += data[k] * p[indices[k]]
+        out[i] = degree[i] * p[start + i] - acc
+
+
 def _laplacian_times(rows, p):
     """This shard's rows of ``L p = D p - W p``."""
-    products = np.zeros(rows.stop - rows.start)
-    has = np.diff(rows.indptr) > 0  # reduceat takes the starts of non-empty rows only
-    if has.any():
-        products[has] = np.add.reduceat(rows.data * p[rows.indices], rows.indptr[:-1][has])
-    return rows.degree * p[rows.start:rows.stop] - products
+    out = np.empty(rows.stop - rows.start)
+    _laplacian_rows_times(rows.indptr, rows.indices, rows.data, rows.degree, rows.start, p,
+                          out)
+    return out
 
 
 def _vector(rows, name):
