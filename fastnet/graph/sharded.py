@@ -46,6 +46,15 @@ class _Shard:
 
 
 # ---------------------------------------------------------------- on the workers
+def entry_rows(start, indptr):
+    """The (global) row of every stored entry of CSR rows ``start, start + 1, ...``."""
+    return np.repeat(np.arange(start, start + indptr.size - 1), np.diff(indptr))
+
+
+def _blocks_of(bounds, nodes):
+    return np.searchsorted(bounds, nodes, side="right") - 1
+
+
 def _sample_shard(bounds, p, directed, loops, seeds, first_chunk, values, dtype):
     indptr, indices = sample_chunk_range(bounds, p, directed, loops, seeds, first_chunk)
     start = first_chunk * _chunk_rows(int(bounds[-1]))
@@ -53,9 +62,7 @@ def _sample_shard(bounds, p, directed, loops, seeds, first_chunk, values, dtype)
     if np.ndim(values) == 0:
         data = np.full(indices.size, values, dtype=dtype)
     else:  # per block pair: the block of each edge's row and of its column
-        row_blocks = np.searchsorted(bounds, np.arange(start, stop), side="right") - 1
-        rows = np.repeat(row_blocks, np.diff(indptr))
-        data = values[rows, np.searchsorted(bounds, indices, side="right") - 1]
+        data = values[_blocks_of(bounds, entry_rows(start, indptr)), _blocks_of(bounds, indices)]
     return _Shard(start, stop, indptr, indices, data.astype(dtype, copy=False))
 
 
@@ -63,37 +70,30 @@ def _shard_nnz(shard, directed):
     """Entries the shard's rows add to the full CSR (both triangles if undirected)."""
     if directed:
         return int(shard.indices.size)
-    loops = _loop_count(shard)
+    loops = int(np.count_nonzero(shard.indices == entry_rows(shard.start, shard.indptr)))
     return 2 * int(shard.indices.size) - loops
-
-
-def _loop_count(shard):
-    rows = np.repeat(np.arange(shard.start, shard.stop), np.diff(shard.indptr))
-    return int(np.count_nonzero(shard.indices == rows))
 
 
 def _shard_block_pairs(shard, bounds):
     """Stored entries of the shard per (row block, column block)."""
     n_blocks = bounds.size - 1
-    row_blocks = np.searchsorted(bounds, np.arange(shard.start, shard.stop), side="right") - 1
-    rows = np.repeat(row_blocks, np.diff(shard.indptr))
-    cols = np.searchsorted(bounds, shard.indices, side="right") - 1
+    rows = _blocks_of(bounds, entry_rows(shard.start, shard.indptr))
+    cols = _blocks_of(bounds, shard.indices)
     return np.bincount(rows * n_blocks + cols, minlength=n_blocks * n_blocks).reshape(
         n_blocks, n_blocks)
 
 
 def _shard_diagonal_blocks(shard, bounds):
     """Self-loops of the shard per block."""
-    rows = np.repeat(np.arange(shard.start, shard.stop), np.diff(shard.indptr))
-    loops = rows[shard.indices == rows]
-    return np.bincount(np.searchsorted(bounds, loops, side="right") - 1,
+    rows = entry_rows(shard.start, shard.indptr)
+    return np.bincount(_blocks_of(bounds, rows[shard.indices == rows]),
                        minlength=bounds.size - 1)
 
 
 def _column_counts_by_shard(shard, starts):
     """For every shard t (rows from ``starts[t]``): how many off-diagonal entries of
     this shard (upper triangle) lie in each column of t's rows, as (columns, counts)."""
-    rows = np.repeat(np.arange(shard.start, shard.stop), np.diff(shard.indptr))
+    rows = entry_rows(shard.start, shard.indptr)
     columns, counts = np.unique(shard.indices[shard.indices != rows], return_counts=True)
     cuts = np.searchsorted(columns, starts)
     return [(columns[a:b], counts[a:b]) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
@@ -109,7 +109,8 @@ def _degrees(shard, *column_counts):
     return degrees
 
 
-def _pick(pieces, t):
+def pick(pieces, t):
+    """Item ``t`` of a task's list result (submitted per target shard)."""
     return pieces[t]
 
 
@@ -179,7 +180,7 @@ class ShardedGraph:
         pieces = [self.client.submit(_column_counts_by_shard, f, starts, pure=False)
                   for f in self.shards]
         return [self.client.submit(
-                    _degrees, f, *[self.client.submit(_pick, piece, t, pure=False)
+                    _degrees, f, *[self.client.submit(pick, piece, t, pure=False)
                                    for piece in pieces[:t + 1]], pure=False)
                 for t, f in enumerate(self.shards)]
 

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._jit import jit
-from .sharded import ShardedGraph
-from .signal_flow import _merge_count, _merge_fill, finish_cg
+from .sharded import ShardedGraph, entry_rows, pick
+from .signal_flow import _merge_count, _merge_fill, finish_cg, numeric_values
 
 __all__ = ["sharded_signal_flow"]
 
@@ -52,16 +52,12 @@ class _FlowShard:
 def _transpose_pieces(shard, starts):
     """For every shard t (rows from ``starts[t]``): the entries of this shard whose
     column is one of t's rows, as (row of t counted from its start, column, value)."""
-    rows = np.repeat(np.arange(shard.start, shard.stop), np.diff(shard.indptr))
+    rows = entry_rows(shard.start, shard.indptr)
     order = np.argsort(shard.indices, kind="stable")  # by column, rows ascending
     columns, rows, values = shard.indices[order], rows[order], shard.data[order]
     cuts = np.searchsorted(columns, starts)
     return [(columns[a:b] - starts[t], rows[a:b], values[a:b])
             for t, (a, b) in enumerate(zip(cuts[:-1], cuts[1:], strict=True))]
-
-
-def _pick(pieces, t):
-    return pieces[t]
 
 
 def _flow_rows(shard, n_nodes, *pieces):
@@ -75,8 +71,7 @@ def _flow_rows(shard, n_nodes, *pieces):
     t_ptr = np.zeros(n_rows + 1, dtype=np.int64)
     np.cumsum(np.bincount(local, minlength=n_rows), out=t_ptr[1:])
     t_idx, t_val = columns[order], values[order]
-    a_val = shard.data.view(np.uint8) if shard.data.dtype == np.bool_ else shard.data
-    t_val = t_val.view(np.uint8) if t_val.dtype == np.bool_ else t_val
+    a_val, t_val = numeric_values(shard.data), numeric_values(t_val)
     work = n_rows + shard.indices.size
     counts = np.empty(n_rows, dtype=np.int64)
     _merge_count(work)(shard.indptr, shard.indices, a_val, t_ptr, t_idx, t_val, shard.start,
@@ -123,8 +118,8 @@ def _laplacian_times(rows, p):
     return out
 
 
-def _vector(rows, name):
-    return getattr(rows, name)
+def _degree_and_b(rows):
+    return rows.degree, rows.b
 
 
 # ---------------------------------------------------------------- on the client
@@ -165,12 +160,12 @@ def sharded_signal_flow(G: ShardedGraph, tol: float, max_iter: int | None) -> np
     starts = np.array([start for start, _ in G.shard_rows] + [n])
     pieces = [client.submit(_transpose_pieces, f, starts, pure=False) for f in G.shards]
     flow_rows = [client.submit(_flow_rows, f, n,
-                               *[client.submit(_pick, piece, t, pure=False)
+                               *[client.submit(pick, piece, t, pure=False)
                                  for piece in pieces], pure=False)
                  for t, f in enumerate(G.shards)]
-    degree = _gather_rows(client, [client.submit(_vector, f, "degree", pure=False)
-                                   for f in flow_rows])
-    b = _gather_rows(client, [client.submit(_vector, f, "b", pure=False) for f in flow_rows])
+    parts = client.gather([client.submit(_degree_and_b, f, pure=False) for f in flow_rows])
+    degree = np.concatenate([d for d, _ in parts])
+    b = np.concatenate([b for _, b in parts])
     n_components, labels = _components(client, flow_rows, n)
 
     inv_degree = np.zeros(n)

@@ -315,13 +315,20 @@ def _dense_flow(A):
     return z
 
 
+def numeric_values(values):
+    """The values as numbers the merge kernels can read: bool as the same bytes viewed
+    as uint8 (Numba converts no bool to float), anything else as it is."""
+    return values.view(np.uint8) if values.dtype == np.bool_ else values
+
+
 def _sparse_flow(A, tol, max_iter):
     n = A.shape[0]
     AT = A.T.tocsr()
     AT.sort_indices()
     work = n + A.nnz
     counts = np.empty(n, dtype=np.int64)
-    _merge_count(work)(A.indptr, A.indices, A.data, AT.indptr, AT.indices, AT.data, 0, n,
+    a_val, t_val = numeric_values(A.data), numeric_values(AT.data)
+    _merge_count(work)(A.indptr, A.indices, a_val, AT.indptr, AT.indices, t_val, 0, n,
                        counts)
     w_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(counts, out=w_ptr[1:])
@@ -331,7 +338,7 @@ def _sparse_flow(A, tol, max_iter):
     w_val = np.empty(nnz)
     degree = np.empty(n)
     b = np.empty(n)
-    _merge_fill(work)(A.indptr, A.indices, A.data, AT.indptr, AT.indices, AT.data, 0, n,
+    _merge_fill(work)(A.indptr, A.indices, a_val, AT.indptr, AT.indices, t_val, 0, n,
                       w_ptr, w_idx, w_val, degree, b)
     del AT
     n_components, labels = csr_component_labels(w_ptr, w_idx)
@@ -425,22 +432,19 @@ def signal_flow(A: ArrayLike | scipy.sparse.sparray | scipy.sparse.spmatrix,
     """
     from .sharded import ShardedGraph
 
-    if isinstance(A, ShardedGraph):
-        from .sharded_flow import sharded_signal_flow
-
-        tol = check_positive_float(tol, "tol")
-        if max_iter is not None:
-            max_iter = check_int(max_iter, "max_iter", minimum=1)
-        if method not in ("auto", "sparse"):
-            raise ValueError(f"method must be 'auto' or 'sparse' for a ShardedGraph; got "
-                             f"{method!r}")
-        return sharded_signal_flow(A, tol, max_iter)
     if not (isinstance(method, str) and method in METHODS):
         raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; "
                          f"got {method!r}")
     tol = check_positive_float(tol, "tol")
     if max_iter is not None:
         max_iter = check_int(max_iter, "max_iter", minimum=1)
+    if isinstance(A, ShardedGraph):
+        from .sharded_flow import sharded_signal_flow
+
+        if method == "dense":
+            raise ValueError("method must be 'auto' or 'sparse' for a ShardedGraph; got "
+                             "'dense'")
+        return sharded_signal_flow(A, tol, max_iter)
     sparse_input = is_sparse(A)
     # sparse input is read, never copied: (A + A^T) / 2 is built from it and A^T
     A = as_adjacency(A, "A", nonnegative=True, copy=False)
@@ -452,7 +456,4 @@ def signal_flow(A: ArrayLike | scipy.sparse.sparray | scipy.sparse.spmatrix,
         return _dense_flow(A.toarray().astype(np.float64, copy=False) if sparse_input else A)
     if not sparse_input:
         A = scipy.sparse.csr_array(A)
-    if A.dtype == np.bool_:  # the kernels read numbers: the same bytes as uint8
-        A = scipy.sparse.csr_array((A.data.view(np.uint8), A.indices, A.indptr),
-                                   shape=A.shape, copy=False)
     return _sparse_flow(A, tol, max_iter)
