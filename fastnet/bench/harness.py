@@ -95,9 +95,8 @@ def time_call(func: Callable, args: tuple, repeat: int = 7, min_time: float = 0.
 
 #: Seconds to wait before each timed block of :func:`time_calls`.  OpenBLAS's threads
 #: keep spinning about 0.1 s after a call (2^28 cycles) and OpenMP's may too; without
-#: the pause a function timed right after scikit-learn's KMeans shares the second vCPU
-#: with them (fastnet's KMeans: 40-50 ms alone, 57-78 ms right after scikit-learn's).
-#: fastnet's own threads sleep between regions, so the penalty fell on one side only.
+#: the pause a function timed right after scikit-learn's shares a vCPU with them, and
+#: since fastnet's own threads sleep between regions the penalty falls on one side only.
 SETTLE_SECONDS = 0.15
 
 
