@@ -265,6 +265,20 @@ def test_constrained_kernels_match_twin(rng, covariance_type, size):
     assert_allclose(model.predict_proba(X), theirs.predict_proba(X), atol=1e-9)
 
 
+def test_tied_fit_does_not_depend_on_where_the_data_sit(rng):
+    """The tied pass works about the data's mean: shifting X and the start by 1e4
+    changes the fit by rounding only (scikit-learn's X^T X - sum N mu mu^T loses ~8
+    digits to the shift; its covariances move by ~1e-6 here)."""
+    X = rng.standard_normal((20000, 5)) + 3.0 * rng.integers(0, 4, (20000, 1))
+    start = 3.0 * np.arange(4.0)[:, None] + np.full((4, 5), 0.3)
+    fits = [_quiet(GaussianMixture(4, covariance_type="tied", means_init=start + shift,
+                                   tol=0.0, max_iter=20, random_state=0), X + shift)
+            for shift in (0.0, 1e4)]
+    assert_allclose(fits[1].covariances_, fits[0].covariances_, rtol=1e-9, atol=1e-10)
+    assert_allclose(fits[1].means_ - 1e4, fits[0].means_, atol=1e-9)
+    assert_allclose(fits[1].lower_bound_, fits[0].lower_bound_, rtol=1e-12)
+
+
 def test_diag_pass_identical_for_any_number_of_threads():
     code = """
         import numpy as np, warnings

@@ -3,9 +3,13 @@ same handful of operations: the E-step with the M-step's sufficient statistics (
 compiled pass), the M-step, the precision Cholesky factors, and the NumPy helpers
 that initialisation and scoring need.
 
-- 'full' and 'tied' share the full pass of :mod:`fastnet.cluster.gmm_full` (tied
-  passes its one factor for every component): both need the centred scatter
-  ``sum r (x - s_k)(x - s_k)^T`` per component; the tied M-step pools them.
+- 'full' has the pass of :mod:`fastnet.cluster.gmm_full`, whose statistics include
+  the centred scatter ``sum r (x - s_k)(x - s_k)^T`` of every component.
+- 'tied' has :func:`_em_pass_tied`: with one precision factor P for every component,
+  ``(x - mu_k) P = (x - c) P - (mu_k - c) P`` costs one d x d product per row instead
+  of one per row and component, and the pooled scatter is the data's scatter about
+  its mean c (fixed for the fit, one pass) less ``sum_k N_k (mu_k - c)(mu_k - c)^T``
+  (scikit-learn's tied estimate, computed about c rather than about 0).
 - 'diag' and 'spherical' share :func:`_em_pass_diag`, whose statistics are the
   per-feature ``sum r (x - s_k)^2``; spherical passes its one precision for every
   feature and its M-step averages the diagonal variances.
@@ -30,9 +34,11 @@ from .gmm_full import (
     ILL_DEFINED,
     LOG_2PI,
     _em_compiled_loop_kernel,
-    _em_pass_serial,
+    _finish_log_prob,
+    _load_block,
     _m_step,
     _normalise_block,
+    _normalised_weight,
     _precision_cholesky,
     _precision_cholesky_kernel,
     _store_log_resp,
@@ -73,9 +79,7 @@ def _em_pass_diag(X, means, precisions, log_weights, log_det, counts, first, sec
         chunk_end = min(n, (c + 1) * rows)
         for b0 in range(c * rows, chunk_end, BLOCK):
             m = min(BLOCK, chunk_end - b0)
-            for r in range(m):
-                for t in range(d):
-                    block[t, r] = X[b0 + r, t]
+            _load_block(X, b0, m, block)
             for k in range(K):
                 lp = log_prob[k]
                 lp[:m] = 0.0
@@ -84,19 +88,13 @@ def _em_pass_diag(X, means, precisions, log_weights, log_det, counts, first, sec
                     for r in range(m):
                         diff = block[t, r] - mu
                         lp[r] += diff * diff * p
-                const = log_weights[k] + log_det[k] - 0.5 * d * LOG_2PI
-                for r in range(m):
-                    lp[r] = const - 0.5 * lp[r]
+                _finish_log_prob(lp, log_weights[k] + log_det[k] - 0.5 * d * LOG_2PI, m)
             total += _normalise_block(log_prob, resp, peak, acc, m)
             if predict:
                 _store_log_resp(log_prob, peak, b0, m, log_resp, row_norms)
                 continue
             for k in range(K):
-                weight = 0.0
-                for r in range(m):
-                    resp[k, r] *= acc[r]
-                    weight += resp[k, r]
-                N[k] += weight
+                N[k] += _normalised_weight(resp, acc, k, m)
                 for t in range(d):
                     mu = means[k, t]
                     s1 = 0.0
@@ -141,16 +139,86 @@ def _m_step_spherical(n, shift, N, S1, S2, reg_covar):
     return weights, means, out
 
 
+# ---------------------------------------------------------------- tied pass
+@serial_or_parallel_jit(reassociate=True)
+def _em_pass_tied(X, centre, means, prec_chol, log_weights, log_det, counts, first,
+                  log_norms, log_resp, row_norms, predict):
+    """E-step for every point with the one precision factor ``prec_chol`` (d, d), and
+    per chunk the statistics N_k and sum r (x - mu_k) (chunks fixed by n alone).  The
+    squared distance of x to mu_k is ||(x - c) P - (mu_k - c) P||^2 with c = ``centre``
+    (near the data, so that neither product is large against their difference): one
+    d x d product per row, then K differences.  With ``predict`` it writes the log
+    responsibilities ``log_resp`` (n, K) and each row's log-likelihood ``row_norms``.
+
+    As the full pass: blocks of BLOCK rows with the row index innermost (SIMD loops),
+    responsibilities below e^-300 dropped (see there)."""
+    n, d = X.shape
+    K = means.shape[0]
+    projected = np.zeros((K, d))  # (mu_k - c) P
+    for k in range(K):
+        for t in range(d):
+            shifted = means[k, t] - centre[t]
+            for j in range(d):
+                projected[k, j] += shifted * prec_chol[t, j]
+    rows = (n + counts.shape[0] - 1) // counts.shape[0]
+    for c in prange(counts.shape[0]):
+        N, S1 = counts[c], first[c]
+        N[:] = 0.0
+        S1[:] = 0.0
+        block = np.empty((d, BLOCK))
+        y = np.empty((d, BLOCK))
+        log_prob = np.empty((K, BLOCK))
+        resp = np.empty((K, BLOCK))
+        peak = np.empty(BLOCK)
+        acc = np.empty(BLOCK)
+        total = 0.0
+        chunk_end = min(n, (c + 1) * rows)
+        for b0 in range(c * rows, chunk_end, BLOCK):
+            m = min(BLOCK, chunk_end - b0)
+            _load_block(X, b0, m, block)
+            for j in range(d):  # y = (x - c) P
+                y[j, :m] = 0.0
+                for t in range(d):
+                    mu, p = centre[t], prec_chol[t, j]
+                    for r in range(m):
+                        y[j, r] += (block[t, r] - mu) * p
+            for k in range(K):
+                lp = log_prob[k]
+                lp[:m] = 0.0
+                for j in range(d):
+                    q = projected[k, j]
+                    for r in range(m):
+                        diff = y[j, r] - q
+                        lp[r] += diff * diff
+                _finish_log_prob(lp, log_weights[k] + log_det - 0.5 * d * LOG_2PI, m)
+            total += _normalise_block(log_prob, resp, peak, acc, m)
+            if predict:
+                _store_log_resp(log_prob, peak, b0, m, log_resp, row_norms)
+                continue
+            for k in range(K):
+                N[k] += _normalised_weight(resp, acc, k, m)
+                for t in range(d):
+                    mu = means[k, t]
+                    s1 = 0.0
+                    for r in range(m):
+                        s1 += resp[k, r] * (block[t, r] - mu)
+                    S1[k, t] += s1
+        log_norms[c] = total
+
+
 @jit
 def _m_step_tied(n, shift, N, S1, S2, reg_covar):
     """Weights, means and the pooled covariance sum_k sum_i r_ik (x_i - mu_k)(...)^T
-    / sum_k N_k (scikit-learn's tied estimate), from the per-component statistics
-    centred at ``shift``."""
+    / sum_k N_k (scikit-learn's tied estimate): ``S1`` centred at ``shift``, ``S2`` the
+    pair (scatter of the data about c, c), from which the pooled scatter is
+    scatter - sum_k N_k (mu_k - c)(mu_k - c)^T (every row's responsibilities sum to
+    1)."""
+    scatter, centre = S2
     K, d = S1.shape
     tiny = 10 * np.finfo(np.float64).eps
     weights = np.empty(K)
     means = np.empty((K, d))
-    covariance = np.zeros((d, d))
+    covariance = scatter.copy()
     a = np.empty(d)
     total = 0.0
     for k in range(K):
@@ -159,11 +227,10 @@ def _m_step_tied(n, shift, N, S1, S2, reg_covar):
         weights[k] = nk
         for t in range(d):
             means[k, t] = (S1[k, t] + N[k] * shift[k, t]) / nk
-            a[t] = means[k, t] - shift[k, t]
+            a[t] = means[k, t] - centre[t]
         for t in range(d):
             for u in range(t, d):
-                covariance[t, u] += (S2[k, t, u] - a[t] * S1[k, u] - S1[k, t] * a[u]
-                                     + N[k] * a[t] * a[u])
+                covariance[t, u] -= nk * a[t] * a[u]
     for t in range(d):
         for u in range(t, d):
             covariance[t, u] /= total
@@ -228,32 +295,29 @@ def _em_compiled_loop_diag(X, weights, means, prec_chol, spherical, tol, reg_cov
     return weights, means, variances, prec_chol, lower_bound, n_iter, converged, -1
 
 
+_em_pass_tied_serial = _em_pass_tied.serial
+
+
 @jit(reassociate=True)
 def _em_compiled_loop_tied(X, weights, means, prec_chol, tol, reg_covar, max_iter,
                            lower_bound, counts, first, second, log_norms, no_resp, bounds):
-    """EM with one factor ``prec_chol`` (d, d) for every component (the full pass)."""
+    """EM with one factor ``prec_chol`` (d, d) for every component; ``second`` is the
+    pair (scatter of X about c, c) of :meth:`_TiedWorkspace.second_order`."""
     n, d = X.shape
-    K = means.shape[0]
-    factors = np.empty((K, d, d))
     covariance = np.empty((d, d))
-    log_det = np.empty(K)
     n_iter = 0
     converged = False
     while n_iter < max_iter:
         n_iter += 1
         previous = lower_bound
-        total = 0.0
+        log_det = 0.0
         for t in range(d):
-            total += math.log(prec_chol[t, t])
-        for k in range(K):
-            factors[k] = prec_chol
-            log_det[k] = total
-        _em_pass_serial(X, means, factors, np.log(weights), log_det, counts, first, second,
-                        log_norms, no_resp, np.empty(0), False)
+            log_det += math.log(prec_chol[t, t])
+        _em_pass_tied_serial(X, second[1], means, prec_chol, np.log(weights), log_det,
+                             counts, first, log_norms, no_resp, np.empty(0), False)
         lower_bound = log_norms.sum() / n
         weights, means, covariance = _m_step_tied(n, means, counts.sum(axis=0),
-                                                  first.sum(axis=0), second.sum(axis=0),
-                                                  reg_covar)
+                                                  first.sum(axis=0), second, reg_covar)
         one = np.empty((1, d, d))
         failed = _precision_cholesky_kernel(covariance.reshape((1, d, d)), one)
         prec_chol = one[0]
@@ -286,8 +350,8 @@ def _compiled_full(kernel):
     def run(X, weights, means, prec_chol, tol, reg_covar, max_iter, lower_bound, work,
             bounds):
         return kernel(X, weights, means, prec_chol, tol, reg_covar, max_iter, lower_bound,
-                      work.counts, work.first, work.second, work.log_norms, work.no_resp,
-                      bounds)
+                      work.counts, work.first, work.second_order(X), work.log_norms,
+                      work.no_resp, bounds)
     return run
 
 
@@ -336,13 +400,49 @@ class _FullWorkspace(_Workspace):
         super()._run(X, weights, np.ascontiguousarray(means),
                      np.ascontiguousarray(prec_chol), log_resp, row_norms, predict)
 
+    def second_order(self, X):
+        return self.second
 
-class _TiedWorkspace(_FullWorkspace):
-    """The full pass with the one tied factor given to every component."""
 
-    def _run(self, X, weights, means, prec_chol, log_resp, row_norms, predict):
-        factors = np.broadcast_to(prec_chol, (len(means), *prec_chol.shape))
-        super()._run(X, weights, means, factors, log_resp, row_norms, predict)
+class _TiedWorkspace:
+    """Buffers and the E-step of the tied pass, and the data's scatter about its mean
+    (the same for every iteration of a fit: computed once per X)."""
+
+    def __init__(self, n, d, K):
+        n_chunks = statistics_chunks(n)
+        self.counts = np.empty((n_chunks, K))
+        self.first = np.empty((n_chunks, K, d))
+        self.log_norms = np.empty(n_chunks)
+        self.no_resp = np.empty((0, K))
+        self._scatter_of = None
+
+    def second_order(self, X):
+        """(scatter of X about its column means c, c), computed on the first call."""
+        if self._scatter_of is not X:
+            self._scatter_of, self._second = X, scatter_about_mean(X)
+        return self._second
+
+    def _run(self, X, weights, means, prec_chol, centre, log_resp, row_norms, predict):
+        prec_chol = np.ascontiguousarray(prec_chol)
+        log_det = float(np.log(np.diagonal(prec_chol)).sum())
+        kernel = _em_pass_tied(X.size * (X.shape[1] + len(means)))  # serial for small work
+        kernel(X, centre, np.ascontiguousarray(means), prec_chol, np.log(weights), log_det,
+               self.counts, self.first, self.log_norms, log_resp, row_norms, predict)
+
+    def e_step(self, X, weights, means, prec_chol):
+        """Mean log-likelihood and the statistics (N, S1, (scatter, its centre))."""
+        second = self.second_order(X)
+        self._run(X, weights, means, prec_chol, second[1], self.no_resp, np.empty(0),
+                  False)
+        return (self.log_norms.sum() / X.shape[0], self.counts.sum(axis=0),
+                self.first.sum(axis=0), second)
+
+    def predict(self, X, weights, means, prec_chol):
+        """(log responsibilities (n, K), log-likelihood of each row (n,)); the centre is
+        the mixture's mean."""
+        log_resp, row_norms = np.empty((X.shape[0], len(means))), np.empty(X.shape[0])
+        self._run(X, weights, means, prec_chol, weights @ means, log_resp, row_norms, True)
+        return log_resp, row_norms
 
 
 # ---------------------------------------------------------------- per-type operations
@@ -407,6 +507,20 @@ def _weighted_scatter(X, resp, means, partial):
                         partial[c, k, a, b] += weighted * deviation[b]
 
 
+def scatter_about_mean(X):
+    """(sum_i (x_i - c)(x_i - c)^T, c) for the column means c of float64 X: one
+    compiled pass (fixed chunks, the same sums for any number of threads)."""
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    centre = X.mean(axis=0)
+    n, d = X.shape
+    partial = np.empty((statistics_chunks(n), 1, d, d))
+    _weighted_scatter(n * d * d)(X, np.ones((n, 1)), centre[None], partial)
+    scatter = partial.sum(axis=0)[0]
+    lower = np.tril_indices(d, -1)
+    scatter[lower] = scatter.T[lower]
+    return scatter, centre
+
+
 def _covariances_from_resp(X, resp, nk, means, reg_covar, covariance_type):
     """The covariances of responsibilities ``resp`` about ``means`` (the start of EM,
     one evaluation): BLAS products for 'tied', one compiled pass over X for the scatter
@@ -415,8 +529,15 @@ def _covariances_from_resp(X, resp, nk, means, reg_covar, covariance_type):
     if covariance_type == "tied":
         # scikit-learn's (X^T X - sum_k N_k mu_k mu_k^T) / sum_k N_k: the pooled scatter
         # when every row's responsibilities sum to 1, but not for the starts with one
-        # row per component ('k-means++', 'random_from_data'), whose start it is
-        covariance = (X.T @ X - (nk * means.T) @ means) / nk.sum()
+        # row per component ('k-means++', 'random_from_data'), whose start it is.
+        # Written about the data's mean c (X = Z + 1 c^T, mu_k = b_k + c, s = sum N_k b_k):
+        # Z^T Z - sum N_k b_k b_k^T - s c^T - c s^T + (n - sum N_k) c c^T, whose last
+        # three terms vanish for the first kind of start instead of cancelling
+        scatter, centre = scatter_about_mean(X)
+        b = means - centre
+        s = nk @ b
+        covariance = (scatter - (nk * b.T) @ b - np.outer(s, centre) - np.outer(centre, s)
+                      + (X.shape[0] - nk.sum()) * np.outer(centre, centre)) / nk.sum()
         covariance.flat[:: d + 1] += reg_covar
         return covariance
     n = X.shape[0]

@@ -79,6 +79,33 @@ def _normalise_block(log_prob, resp, peak, acc, m):
 
 
 @jit(inline="always")
+def _load_block(X, b0, m, block):
+    """block[t, r] = X[b0 + r, t] for the block's first ``m`` rows (row index innermost,
+    for the SIMD loops of the passes)."""
+    for r in range(m):
+        for t in range(X.shape[1]):
+            block[t, r] = X[b0 + r, t]
+
+
+@jit(inline="always")
+def _finish_log_prob(lp, const, m):
+    """lp[r] = const - lp[r] / 2: a component's log-density from its squared distances."""
+    for r in range(m):
+        lp[r] = const - 0.5 * lp[r]
+
+
+@jit(inline="always")
+def _normalised_weight(resp, acc, k, m):
+    """Normalises component k's responsibilities in a block (``acc`` from
+    :func:`_normalise_block`) and returns their sum."""
+    weight = 0.0
+    for r in range(m):
+        resp[k, r] *= acc[r]
+        weight += resp[k, r]
+    return weight
+
+
+@jit(inline="always")
 def _store_log_resp(log_prob, peak, b0, m, log_resp, row_norms):
     """Prediction: rows ``b0 .. b0 + m`` get their log-likelihood (``peak``, the block's
     log normalisers) and their log responsibilities ``log_prob - peak``."""
