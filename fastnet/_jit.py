@@ -90,15 +90,15 @@ class SerialOrParallel:
     sums vectorise differently; the choice depends on the work alone, never on the
     number of threads)."""
 
-    def __init__(self, func, reassociate=False, min_work=PARALLEL_MIN_WORK):
+    def __init__(self, func, reassociate=False, min_work=PARALLEL_MIN_WORK, **overrides):
         # a copy under another name: Numba's on-disk cache is keyed by the function's
         # qualified name, and the two variants must not share cache entries
         serial_func = types.FunctionType(func.__code__, func.__globals__, func.__name__,
                                          func.__defaults__, func.__closure__)
         serial_func.__qualname__ = f"{func.__qualname__}__serial"
         serial_func.__doc__ = func.__doc__
-        self.serial = jit(serial_func, reassociate=reassociate)
-        self.parallel = parallel_jit(func, reassociate=reassociate)
+        self.serial = jit(serial_func, reassociate=reassociate, **overrides)
+        self.parallel = parallel_jit(func, reassociate=reassociate, **overrides)
         self.min_work = min_work
         self.__doc__ = func.__doc__
         self.__name__ = func.__name__
@@ -107,11 +107,13 @@ class SerialOrParallel:
         return self.parallel if work >= self.min_work else self.serial
 
 
-def serial_or_parallel_jit(func=None, *, reassociate=False, min_work=PARALLEL_MIN_WORK):
-    """Decorator form of :class:`SerialOrParallel`: ``kernel(n)(*args)``."""
+def serial_or_parallel_jit(func=None, *, reassociate=False, min_work=PARALLEL_MIN_WORK,
+                           **overrides):
+    """Decorator form of :class:`SerialOrParallel`: ``kernel(n)(*args)``; keyword
+    overrides as for :func:`jit`."""
     if func is None:
-        return lambda f: SerialOrParallel(f, reassociate, min_work)
-    return SerialOrParallel(func, reassociate, min_work)
+        return lambda f: SerialOrParallel(f, reassociate, min_work, **overrides)
+    return SerialOrParallel(func, reassociate, min_work, **overrides)
 
 
 class Variants:

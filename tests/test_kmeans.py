@@ -429,6 +429,7 @@ def test_kmeans_plusplus_kernels_match_twin(rng, spread_ties):
     assert_array_equal(np.unique(ours, axis=0), np.unique(X, axis=0))
 
 
+@pytest.mark.no_jit
 def test_csr_candidate_distances_equal_scikit_learns(rng):
     """k-means++ on CSR: distances from densified candidate rows (one sparse-times-dense
     pass) equal scikit-learn's sparse-times-sparse ``euclidean_distances``."""
@@ -438,10 +439,16 @@ def test_csr_candidate_distances_equal_scikit_learns(rng):
 
     from fastnet.cluster.kmeans_estimator import _csr_squared_distances
 
-    X = sp.random(300, 50, density=0.1, format="lil", random_state=3) * 10
-    X[5] = 0.0  # an empty row
-    X = X.tocsr()
-    norms = row_norms(X, squared=True)
-    rows = np.array([7, 5, 7, 299])
-    expected = euclidean_distances(X[rows], X, Y_norm_squared=norms, squared=True)
-    np.testing.assert_array_equal(_csr_squared_distances(X, rows, norms), expected)
+    for n, d in ((300, 50), (3000, 400)):  # the serial and the parallel kernel
+        X = sp.random(n, d, density=0.1, format="lil", random_state=3) * 10
+        X[5] = 0.0  # an empty row
+        X = X.tocsr()
+        norms = row_norms(X, squared=True)
+        rows = np.array([7, 5, 7, 299])
+        expected = euclidean_distances(X[rows], X, Y_norm_squared=norms, squared=True)
+        closest = np.full(n, np.inf)
+        np.testing.assert_array_equal(_csr_squared_distances(X, rows, norms, closest),
+                                      expected)
+        closest = expected[0] / 2  # the running minimum of k-means++
+        np.testing.assert_array_equal(_csr_squared_distances(X, rows, norms, closest),
+                                      np.minimum(expected, closest))

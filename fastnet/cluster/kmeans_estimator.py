@@ -54,7 +54,7 @@ from sklearn.utils.sparsefuncs import mean_variance_axis
 from sklearn.utils.validation import check_is_fitted
 
 from .._estimator import check_sample_weight, unchanged_on_error, validate_data
-from .._jit import PARALLEL_MIN_WORK
+from .._jit import FASTMATH, PARALLEL_MIN_WORK, prange, serial_or_parallel_jit
 from .._stats import column_mean_std
 from .._validation import seed_from_random_state
 from ..random import rng as make_rng
@@ -86,18 +86,41 @@ def _same_clustering(a, b):
     return len(np.unique(pairs[0])) == len(np.unique(pairs[1])) == pairs.shape[1]
 
 
-def _csr_squared_distances(X, rows, norms):
-    """Squared distances (len(rows), n) from the rows ``rows`` of CSR ``X`` to every row,
-    ``||c||^2 - 2 x.c + ||x||^2`` clipped at 0 as scikit-learn's ``euclidean_distances``
-    orders it.  The few candidate rows are densified so that the products are one
-    sparse-times-dense pass over X's nonzeros (a sparse-times-sparse product would
-    transpose all of X for every candidate step); each product still sums a row's
-    nonzeros in column order, so it equals the sparse one."""
-    candidates = X[rows].toarray()
-    distances = -2 * np.ascontiguousarray((X @ candidates.T).T)
-    distances += norms[rows][:, None]
-    distances += norms[None, :]
-    return np.maximum(distances, 0, out=distances)
+# without contraction to FMA: the products and sums round as scikit-learn's (a sparse
+# product, then -2 xy + ||c||^2 + ||x||^2), so k-means++ picks the same candidates
+@serial_or_parallel_jit(fastmath=set(FASTMATH - {"contract"}))
+def _csr_trial_distances(data, indices, indptr, norms, candidates_t, candidate_norms,
+                         closest, out):
+    """out[j, i] = min(closest[i], squared distance of CSR row i to candidate j), the
+    distance as ``(-2 x.c + ||c||^2) + ||x||^2`` clipped at 0 (scikit-learn's
+    ``euclidean_distances`` order), x.c summed over the row's nonzeros in column order;
+    ``candidates_t`` is (d, m), so the m products of one nonzero are contiguous.  Rows
+    are independent: the same result for any number of threads."""
+    n = indptr.shape[0] - 1
+    m = candidates_t.shape[1]
+    for chunk in prange((n + 255) // 256):  # 256 rows per scratch vector
+        dot = np.empty(m)
+        for i in range(256 * chunk, min(n, 256 * (chunk + 1))):
+            dot[:] = 0.0
+            for p in range(indptr[i], indptr[i + 1]):
+                value = data[p]
+                column = candidates_t[indices[p]]
+                for j in range(m):
+                    dot[j] += value * column[j]
+            for j in range(m):
+                distance = max((-2.0 * dot[j] + candidate_norms[j]) + norms[i], 0.0)
+                out[j, i] = min(closest[i], distance)
+
+
+def _csr_squared_distances(X, rows, norms, closest):
+    """min(closest, squared distances (len(rows), n) from the rows ``rows`` of CSR ``X``
+    to every row): one compiled pass over X's nonzeros for all the (densified) rows."""
+    candidates_t = np.ascontiguousarray(X[rows].toarray().T, dtype=np.float64)
+    out = np.empty((len(rows), X.shape[0]))
+    kernel = _csr_trial_distances(X.nnz * len(rows))
+    kernel(X.data, X.indices, X.indptr, norms, candidates_t,
+           np.ascontiguousarray(norms[rows]), closest, out)
+    return out
 
 
 def _plusplus(X, k, weights, first, uniforms, spread_ties):
@@ -107,9 +130,9 @@ def _plusplus(X, k, weights, first, uniforms, spread_ties):
         return _kmeans_plusplus(X, k, first, uniforms, weights, spread_ties)
     # CSR rows: the same rule, distances ||x||^2 - 2 x.c + ||c||^2 from sparse products
     n = X.shape[0]
-    norms = row_norms(X, squared=True)
+    norms = row_norms(X, squared=True).astype(np.float64, copy=False)
     chosen = [first]
-    closest = _csr_squared_distances(X, [first], norms)[0]
+    closest = _csr_squared_distances(X, [first], norms, np.full(n, np.inf))[0]
     for c in range(1, k):
         cumulative = np.cumsum(weights * closest)
         if cumulative[-1] > 0 or not spread_ties:
@@ -117,7 +140,7 @@ def _plusplus(X, k, weights, first, uniforms, spread_ties):
         else:
             candidates = (uniforms[c - 1] * n).astype(np.int64)
         candidates = np.minimum(candidates, n - 1)
-        trial = np.minimum(closest, _csr_squared_distances(X, candidates, norms))
+        trial = _csr_squared_distances(X, candidates, norms, closest)
         best = int(np.argmin(trial @ weights))
         chosen.append(candidates[best])
         closest = trial[best]
