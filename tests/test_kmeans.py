@@ -263,6 +263,32 @@ def test_weighted_driver_matches_twin(rng, sparse):
         assert n_iter == twin[3]
 
 
+def test_bounds_on_csr_rows_change_nothing(rng):
+    """CSR Lloyd with Hamerly's bounds (the default) gives the plain pass's labels,
+    centres, inertia and iterations (verbose runs the plain pass), bit for bit: a
+    skipped row keeps the label the products would give it."""
+    import contextlib
+    import io
+
+    import scipy.sparse as sp
+
+    from fastnet.cluster.kmeans_weighted import lloyd_weighted
+
+    topics = rng.integers(0, 6, 20000)
+    X = sp.random(20000, 300, density=0.05, format="csr", random_state=4)
+    X = (X + sp.csr_matrix((np.ones(20000), topics * 50, np.arange(20001)),
+                           shape=(20000, 300)) * 0.3).tocsr()
+    weights = rng.uniform(0.0, 2.0, 20000)
+    init = np.vstack([X[:6].toarray(), np.full((1, 300), 9.0)])  # the last starts empty
+    for tol in (0.0, 1e-6):
+        bounded = lloyd_weighted(X, weights, init, 100, tol)
+        with contextlib.redirect_stdout(io.StringIO()):
+            plain = lloyd_weighted(X, weights, init, 100, tol, verbose=True)
+        assert_array_equal(bounded[1], plain[1])
+        assert_array_equal(bounded[0], plain[0])
+        assert bounded[2:] == plain[2:] and bounded[3] > 10
+
+
 @pytest.mark.no_jit
 def test_wide_weighted_data_matches_twin(rng):
     from fastnet.cluster.kmeans import WIDE

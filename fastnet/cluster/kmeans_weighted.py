@@ -7,7 +7,9 @@ row chunks (per-chunk buffers merged in chunk order: the same result for any num
 threads).  Dense rows measure squared distances from differences (from BLAS products
 ``X C^T`` when they have ``WIDE`` features or more); a CSR row measures
 ``||x||^2 - 2 x.c + ||c||^2`` from its nonzeros and the centre norms, O(nnz k) per
-pass.
+pass, and CSR fits (without ``verbose``, whose messages need each iteration's inertia)
+keep Hamerly's bounds, which skip the products of rows that no other centre can have
+come nearer to, as the unweighted dense kernels do.
 
 Iteration (scikit-learn's Lloyd scheme): labels from the current centres; new centres
 = weighted label means; stop when the labels repeat, when the total squared centre
@@ -22,12 +24,14 @@ Twin: :func:`fastnet.reference.cluster.kmeans_weighted`.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.extmath import row_norms
 
-from .._jit import prange, serial_or_parallel_jit
-from .kmeans import WIDE, _n_chunks, _rows_per_chunk, _squared_distance
+from .._jit import jit, prange, serial_or_parallel_jit
+from .kmeans import WIDE, _half_gaps, _move_bounds, _n_chunks, _rows_per_chunk, _squared_distance
 
 __all__ = ["lloyd_weighted", "assign_weighted"]
 
@@ -68,6 +72,28 @@ def _assign_dense_weighted(X, centers, weights, zero, products, center_norms, la
                 sums[c, best_j, t] += w * X[i, t]
 
 
+@jit(inline="always")
+def _csr_row_products(data, indices, start, end, centers_t, dot):
+    """dot[j] = x.c_j over the nonzeros ``start:end`` of a CSR row (``centers_t`` is
+    (d, k): the k products of one nonzero are contiguous)."""
+    dot[:] = 0.0
+    for p in range(start, end):
+        value = data[p]
+        column = centers_t[indices[p]]
+        for j in range(dot.shape[0]):
+            dot[j] += value * column[j]
+
+
+@jit(inline="always")
+def _add_csr_row(data, indices, start, end, label, w, sums, wsums, counts):
+    """Adds a CSR row of weight ``w`` to its label's sum, weight and count (one
+    chunk's buffers)."""
+    wsums[label] += w
+    counts[label] += 1
+    for p in range(start, end):
+        sums[label, indices[p]] += w * data[p]
+
+
 @serial_or_parallel_jit(reassociate=True)
 def _assign_csr_weighted(data, indices, indptr, row_norms, centers_t, center_norms, weights,
                          dots, labels, distances, sums, wsums, counts):
@@ -84,12 +110,7 @@ def _assign_csr_weighted(data, indices, indptr, row_norms, centers_t, center_nor
         counts[c] = 0
         dot = dots[c]
         for i in range(c * rows, min(n, (c + 1) * rows)):
-            dot[:] = 0.0
-            for p in range(indptr[i], indptr[i + 1]):
-                value = data[p]
-                column = centers_t[indices[p]]
-                for j in range(k):
-                    dot[j] += value * column[j]
+            _csr_row_products(data, indices, indptr[i], indptr[i + 1], centers_t, dot)
             best, best_j = np.inf, 0
             for j in range(k):
                 dist = max(row_norms[i] - 2.0 * dot[j] + center_norms[j], 0.0)
@@ -97,11 +118,51 @@ def _assign_csr_weighted(data, indices, indptr, row_norms, centers_t, center_nor
                     best, best_j = dist, j
             labels[i] = best_j
             distances[i] = best
-            w = weights[i]
-            wsums[c, best_j] += w
-            counts[c, best_j] += 1
-            for p in range(indptr[i], indptr[i + 1]):
-                sums[c, best_j, indices[p]] += w * data[p]
+            _add_csr_row(data, indices, indptr[i], indptr[i + 1], best_j, weights[i],
+                         sums[c], wsums[c], counts[c])
+
+
+@serial_or_parallel_jit(reassociate=True)
+def _assign_csr_bounded(data, indices, indptr, row_norms, centers_t, center_norms, weights,
+                        half_gaps, labels, upper, lower, dots, sums, wsums, counts):
+    """As :func:`_assign_csr_weighted` with Hamerly's bounds (those of
+    :func:`fastnet.cluster.kmeans._assign_with_bounds`): while ``upper[i] <=
+    max(lower[i], half_gaps[label])`` no other centre can be nearer and no product is
+    computed; otherwise the distances to all k centres (Hamerly's intermediate step,
+    the distance to the point's own centre alone, is skipped: on CSR rows it reads as
+    many scattered centre entries as all k products do).  A distance
+    from ``||x||^2 - 2 x.c + ||c||^2`` is off by at most ``slack`` (the rounding of its
+    nnz + 3 terms), so the bounds are widened by it: ``upper`` bounds the exact
+    distance from above, ``lower`` from below.  ``distances`` are not written (the
+    caller measures them in a last exact pass)."""
+    n = indptr.shape[0] - 1
+    k = centers_t.shape[1]
+    largest_norm = center_norms.max()
+    rows = _rows_per_chunk(n, sums.shape[0])
+    for c in prange(sums.shape[0]):
+        sums[c] = 0.0
+        wsums[c] = 0.0
+        counts[c] = 0
+        dot = dots[c]
+        for i in range(c * rows, min(n, (c + 1) * rows)):
+            start, end = indptr[i], indptr[i + 1]
+            label = labels[i]
+            bound = max(half_gaps[label], lower[i])
+            if upper[i] > bound:
+                _csr_row_products(data, indices, start, end, centers_t, dot)
+                best, second, label = np.inf, np.inf, 0
+                for j in range(k):
+                    dist = max(row_norms[i] - 2.0 * dot[j] + center_norms[j], 0.0)
+                    if dist < best:
+                        best, second, label = dist, best, j
+                    elif dist < second:
+                        second = dist
+                slack = 4.5e-16 * (end - start + 3) * (row_norms[i] + largest_norm)
+                upper[i] = math.sqrt(best + slack)
+                lower[i] = math.sqrt(max(second - slack, 0.0))
+            labels[i] = label
+            _add_csr_row(data, indices, start, end, label, weights[i], sums[c], wsums[c],
+                         counts[c])
 
 
 # ---------------------------------------------------------------- drivers
@@ -142,6 +203,18 @@ class _WeightedWorkspace:
             _assign_dense_weighted(work)(
                 X, centers, self.weights, X.dtype.type(0), self.products, center_norms,
                 self.labels, self.distances, self.sums, self.wsums, self.counts)
+        return self.sums.sum(axis=0), self.wsums.sum(axis=0), self.counts.sum(axis=0)
+
+    def assign_bounded(self, centers, upper, lower):
+        """:meth:`assign` for CSR ``X`` with Hamerly's bounds ``upper`` and ``lower``
+        (updated in place); :attr:`distances` are left as they were."""
+        X = self.X
+        centers_t = np.ascontiguousarray(centers.T, dtype=np.float64)
+        center_norms = np.einsum("ji,ji->i", centers_t, centers_t)
+        _assign_csr_bounded(X.nnz * len(centers))(
+            X.data, X.indices, X.indptr, self.row_norms, centers_t, center_norms,
+            self.weights, _half_gaps(np.ascontiguousarray(centers, dtype=np.float64)),
+            self.labels, upper, lower, self.dots, self.sums, self.wsums, self.counts)
         return self.sums.sum(axis=0), self.wsums.sum(axis=0), self.counts.sum(axis=0)
 
     def inertia(self):
@@ -218,17 +291,34 @@ def lloyd_weighted(X: np.ndarray | sp.csr_matrix, weights: np.ndarray, centers: 
     centers = np.array(centers, dtype=X.dtype)
     previous = (np.full(X.shape[0], -1, dtype=np.int64) if previous is None
                 else np.asarray(previous, dtype=np.int64).copy())
+    # Hamerly's bounds skip most products on CSR rows; the verbose messages need every
+    # iteration's exact inertia, so they take the plain pass
+    bounded = work.sparse and not verbose
+    upper, lower = np.full(X.shape[0], np.inf), np.zeros(X.shape[0])
+    work.labels[:] = 0
     n_iter = 0
     while n_iter < max_iter:
         n_iter += 1
-        sums, wsums, counts = work.assign(centers)
+        if bounded:
+            sums, wsums, counts = work.assign_bounded(centers, upper, lower)
+        else:
+            sums, wsums, counts = work.assign(centers)
         if verbose:
             print(f"Iteration {n_iter - 1}, inertia {work.inertia()}.")
+        if bounded and not wsums.all():  # relocation needs every exact distance
+            sums, wsums, counts = work.assign(centers)
+            upper[:], lower[:] = np.inf, 0.0
         _relocate_empty(work, sums, wsums, counts)
         # a cluster that stays without weight keeps its centre
         new = np.where(wsums[:, None] > 0, sums / np.where(wsums > 0, wsums, 1.0)[:, None],
                        centers).astype(X.dtype)
-        shift = float(((new.astype(np.float64) - centers) ** 2).sum())
+        moved = (new.astype(np.float64) - centers) ** 2
+        shift = float(moved.sum())
+        if bounded:
+            moved = np.sqrt(moved.sum(axis=1))
+            order = np.argsort(-moved, kind="stable")
+            second = moved[order[1]] if moved.size > 1 else 0.0
+            _move_bounds(work.labels, upper, lower, moved, moved[order[0]], order[0], second)
         centers = new
         if np.array_equal(work.labels, previous):
             if verbose:
