@@ -376,11 +376,12 @@ def random_partition_init(X, k, generator):
 
 
 @serial_or_parallel_jit(reassociate=True)
-def _plusplus_trials(X, candidates, closest, weights, partial):
-    """``partial[c, t]`` = sum over the rows i of chunk c of
-    ``weights[i] * min(closest[i], ||x_i - X[candidates[t]]||^2)``: the weighted
-    potential each candidate would leave, per fixed row chunk (merged in chunk order by
-    the caller, so the sums do not depend on the number of threads)."""
+def _plusplus_trials(X, candidates, closest, weights, trial, partial):
+    """``trial[t, i] = min(closest[i], ||x_i - X[candidates[t]]||^2)`` (the distances
+    to the nearest centre if candidate t is kept) and ``partial[c, t]`` = the sum over
+    the rows i of chunk c of ``weights[i] * trial[t, i]``: the weighted potential each
+    candidate would leave, per fixed row chunk (merged in chunk order by the caller, so
+    the sums do not depend on the number of threads)."""
     n = X.shape[0]
     rows = _rows_per_chunk(n, partial.shape[0])
     for c in prange(partial.shape[0]):
@@ -388,6 +389,7 @@ def _plusplus_trials(X, candidates, closest, weights, partial):
         for i in range(c * rows, min(n, (c + 1) * rows)):
             for t in range(candidates.shape[0]):
                 dist = min(closest[i], _squared_distance(X, i, X, candidates[t], 0.0))
+                trial[t, i] = dist
                 partial[c, t] += weights[i] * dist
 
 
@@ -415,6 +417,7 @@ def _kmeans_plusplus(X, k, first, uniforms, weights, spread_ties):
     chosen = np.empty(k, dtype=np.int64)
     chosen[0] = first
     partial = np.empty((_n_chunks(n), uniforms.shape[1]))
+    trial = np.empty((uniforms.shape[1], n))
     trials = _plusplus_trials(X.size * uniforms.shape[1])
     for c in range(1, k):
         cumulative = np.cumsum(weights * closest)
@@ -424,9 +427,10 @@ def _kmeans_plusplus(X, k, first, uniforms, weights, spread_ties):
         else:  # fewer distinct points than clusters: any point will do
             candidates = (uniforms[c - 1] * n).astype(np.int64)
         candidates = np.minimum(candidates, n - 1).astype(np.int64)
-        trials(X, candidates, closest, weights, partial)
-        chosen[c] = candidates[np.argmin(partial.sum(axis=0))]
-        _plusplus_closest(X.shape[0] * X.shape[1])(X, chosen[c], closest)
+        trials(X, candidates, closest, weights, trial, partial)
+        best = np.argmin(partial.sum(axis=0))
+        chosen[c] = candidates[best]
+        closest[:] = trial[best]
     return X[chosen]
 
 
