@@ -149,6 +149,28 @@ def test_bounds_skip_nothing_they_should_not(rng):
 
 @pytest.mark.no_jit
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_plain_assignment_through_the_bounded_kernel(rng, dtype):
+    """Above the parallel threshold the workspace assigns with the bounded kernel and
+    no bounds (upper = inf, lower = half gaps = 0): the plain kernel's labels, distances,
+    sums and counts, bit for bit, also for rows that sit on a centre."""
+    import sys
+
+    module = sys.modules["fastnet.cluster.kmeans"]
+    X = (rng.standard_normal((4000, 3)) + rng.integers(0, 4, (4000, 1)) * 2).astype(dtype)
+    centers = np.ascontiguousarray(X[[5, 17, 17, 40, 99, 3, 8]])  # two the same
+    plain, bounded = (module._Workspace(4000, 3, 7, X.dtype) for _ in range(2))
+    module._assign_accumulate.serial(X, centers, X.dtype.type(0), plain.labels,
+                                     plain.distances, plain.sums, plain.counts)
+    assert X.size * 7 >= module.PARALLEL_MIN_WORK
+    sums, counts = bounded.assign(X, centers)
+    assert_array_equal(bounded.labels, plain.labels)
+    assert_array_equal(bounded.distances, plain.distances)
+    assert_array_equal(sums, plain.sums.sum(axis=0))
+    assert_array_equal(counts, plain.counts.sum(axis=0))
+
+
+@pytest.mark.no_jit
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_both_drivers_agree_with_empty_clusters(rng, dtype):
     """The Python-driven loop (with Hamerly's bounds) and the compiled loop run the
     same iterations, empty-cluster relocation included."""

@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy.spatial.distance import pdist, squareform
 
 from .._jit import PARALLEL_MIN_WORK, jit, prange, serial_or_parallel_jit
 from .._stats import column_mean_std
@@ -126,13 +127,21 @@ def _assign_from_products(X, centers, zero, products, center_norms, labels, dist
 
 
 @serial_or_parallel_jit(reassociate=True)
-def _assign_with_bounds(X, centers, zero, half_gaps, labels, upper, lower, sums, counts):
+def _assign_with_bounds(X, centers, zero, half_gaps, labels, upper, lower, distances, exact,
+                        sums, counts):
     """Lloyd's assignment with Hamerly's bounds (Euclidean, not squared): ``upper[i]``
     bounds the distance to the point's centre, ``lower[i]`` the distance to every
     other centre.  While ``upper <= max(lower, half the gap from its centre to the
     nearest other centre)`` no other centre can be nearer and no distance is computed;
-    otherwise the bound is tightened, then all k distances are measured.  Sums and
-    counts of the labels are accumulated per chunk as in :func:`_assign_accumulate`."""
+    otherwise the bound is tightened, then all k distances are measured.  With
+    ``exact`` every row's squared distance to its centre goes to ``distances`` (a
+    skipped row measures that one distance); without, ``distances`` is not written.
+    Sums and counts of the labels are accumulated per chunk as in
+    :func:`_assign_accumulate`.
+
+    With ``upper`` = inf and ``lower`` = ``half_gaps`` = 0 it is the plain assignment:
+    every row measures all k distances (a row at distance 0 from its starting label
+    keeps it, as the plain argmin would)."""
     n = X.shape[0]
     rows = _rows_per_chunk(n, sums.shape[0])
     for c in prange(sums.shape[0]):
@@ -141,8 +150,10 @@ def _assign_with_bounds(X, centers, zero, half_gaps, labels, upper, lower, sums,
         for i in range(c * rows, min(n, (c + 1) * rows)):
             label = labels[i]
             bound = max(half_gaps[label], lower[i])
+            own = -1.0  # not measured
             if upper[i] > bound:
-                upper[i] = math.sqrt(_squared_distance(X, i, centers, label, zero))
+                own = _squared_distance(X, i, centers, label, zero)
+                upper[i] = math.sqrt(own)
                 if upper[i] > bound:
                     best, second, best_j = np.inf, np.inf, 0
                     for j in range(centers.shape[0]):
@@ -152,9 +163,17 @@ def _assign_with_bounds(X, centers, zero, half_gaps, labels, upper, lower, sums,
                         elif dist < second:
                             second = dist
                     label = best_j
+                    own = best
                     upper[i] = math.sqrt(best)
                     lower[i] = math.sqrt(second)
-            _record(X, i, label, upper[i], labels, upper, sums[c], counts[c])
+            if exact:
+                if own < 0.0:
+                    own = _squared_distance(X, i, centers, label, zero)
+                distances[i] = own
+            labels[i] = label
+            counts[c, label] += 1
+            for t in range(X.shape[1]):
+                sums[c, label, t] += X[i, t]
 
 
 @jit
@@ -166,22 +185,16 @@ def _move_bounds(labels, upper, lower, shifts, largest, largest_at, second_large
         lower[i] -= second_largest if labels[i] == largest_at else largest
 
 
-@jit(reassociate=True)
-def _half_gaps(centers):
+def half_gaps(centers):
     """Half the distance from each centre to its nearest other centre (measured from
-    differences: the ||a||^2 + ||b||^2 - 2 a.b shortcut cancels for close centres)."""
+    differences: the ||a||^2 + ||b||^2 - 2 a.b shortcut cancels for close centres).
+    k^2 d work once per iteration: NumPy's, not worth a kernel's compile."""
     k = centers.shape[0]
-    out = np.full(k, np.inf)
-    for a in range(k):
-        for b in range(a + 1, k):
-            dist = 0.0
-            for t in range(centers.shape[1]):
-                diff = centers[a, t] - centers[b, t]
-                dist += diff * diff
-            half = 0.5 * math.sqrt(dist)
-            out[a] = min(out[a], half)
-            out[b] = min(out[b], half)
-    return out
+    if k < 2:
+        return np.full(k, np.inf)
+    gaps = squareform(pdist(np.asarray(centers, dtype=np.float64), "sqeuclidean"))
+    np.fill_diagonal(gaps, np.inf)
+    return 0.5 * np.sqrt(gaps.min(axis=1))
 
 
 @jit
@@ -281,11 +294,23 @@ class _Workspace:
         self.counts = np.empty((n_chunks, k), dtype=np.int64)
         self.products = np.empty((n, k), dtype=dtype) if d >= WIDE else None
 
-    def assign(self, X, centers):
-        if self.products is None:
-            kernel = _assign_accumulate(X.size * len(centers))  # serial for small work
-            kernel(X, centers, X.dtype.type(0), self.labels, self.distances, self.sums,
-                   self.counts)
+    def assign(self, X, centers, bounds=None):
+        """Labels and exact distances for ``centers``; returns the merged (sums, counts)
+        of the labels.  Narrow data above the parallel threshold take the bounded
+        kernel, with ``bounds`` = (half gaps, upper, lower) valid for ``centers`` and
+        :attr:`labels`, or none (every distance measured): the kernel a fit has
+        compiled already, not one more."""
+        if self.products is None and X.size * len(centers) < PARALLEL_MIN_WORK:
+            _assign_accumulate.serial(X, centers, X.dtype.type(0), self.labels,
+                                      self.distances, self.sums, self.counts)
+        elif self.products is None:
+            n, k = X.shape[0], len(centers)
+            if bounds is None:
+                self.labels[:] = 0
+                bounds = (np.zeros(k), np.full(n, np.inf), np.zeros(n))
+            _assign_with_bounds.parallel(X, centers, X.dtype.type(0), bounds[0],
+                                         self.labels, bounds[1], bounds[2], self.distances,
+                                         True, self.sums, self.counts)
         else:
             np.matmul(X, centers.T, out=self.products)
             center_norms = np.einsum("ij,ij->i", centers, centers)
@@ -314,14 +339,15 @@ def _lloyd_python_loop(X, centers, max_iter, tol_abs, work, previous_labels=None
         n_iter += 1
         if bounded:
             _assign_with_bounds(X.size * len(centers))(
-                X, centers, X.dtype.type(0), _half_gaps(centers), work.labels, upper, lower,
-                work.sums, work.counts)
+                X, centers, X.dtype.type(0), half_gaps(centers), work.labels, upper, lower,
+                work.distances, False, work.sums, work.counts)
             sums, counts = work.sums.sum(axis=0), work.counts.sum(axis=0)
         else:
             sums, counts = work.assign(X, centers)
         if not counts.all():
             if bounded:  # relocation needs every exact distance
-                sums, counts = work.assign(X, centers)
+                upper[:] = np.inf
+                sums, counts = work.assign(X, centers, (half_gaps(centers), upper, lower))
                 upper[:] = np.inf
             _relocate_empty_clusters(X, work.labels, work.distances, sums, counts)
         new = (sums / counts[:, None]).astype(X.dtype)
@@ -337,7 +363,8 @@ def _lloyd_python_loop(X, centers, max_iter, tol_abs, work, previous_labels=None
         if shift <= tol_abs:
             break
         previous[:] = work.labels
-    work.assign(X, centers)  # exact distances for the inertia (labels do not change)
+    # labels and exact distances for the final centres (the inertia's)
+    work.assign(X, centers, (half_gaps(centers), upper, lower) if bounded else None)
     return work.result(centers, n_iter)
 
 
@@ -393,13 +420,6 @@ def _plusplus_trials(X, candidates, closest, weights, trial, partial):
                 partial[c, t] += weights[i] * dist
 
 
-@serial_or_parallel_jit(reassociate=True)
-def _plusplus_closest(X, row, closest):
-    """``closest[i] = min(closest[i], ||x_i - X[row]||^2)`` for every row i."""
-    for i in prange(X.shape[0]):
-        closest[i] = min(closest[i], _squared_distance(X, i, X, row, 0.0))
-
-
 def _kmeans_plusplus(X, k, first, uniforms, weights, spread_ties):
     """Greedy k-means++ from the first centre ``X[first]``: step c draws candidate i
     where the cumulative weighted squared distance to the nearest centre so far first
@@ -412,13 +432,15 @@ def _kmeans_plusplus(X, k, first, uniforms, weights, spread_ties):
     NumPy's sequential ``cumsum`` (scikit-learn's search)."""
     n = X.shape[0]
     weights = np.ascontiguousarray(weights, dtype=np.float64)
-    closest = np.full(n, np.inf)
-    _plusplus_closest(X.shape[0] * X.shape[1])(X, first, closest)
-    chosen = np.empty(k, dtype=np.int64)
-    chosen[0] = first
     partial = np.empty((_n_chunks(n), uniforms.shape[1]))
     trial = np.empty((uniforms.shape[1], n))
     trials = _plusplus_trials(X.size * uniforms.shape[1])
+    # the first centre's distances: its trial as the only candidate
+    trials(X, np.array([first], dtype=np.int64), np.full(n, np.inf), weights, trial[:1],
+           np.empty((len(partial), 1)))
+    closest = trial[0].copy()
+    chosen = np.empty(k, dtype=np.int64)
+    chosen[0] = first
     for c in range(1, k):
         cumulative = np.cumsum(weights * closest)
         total = cumulative[-1]

@@ -31,7 +31,14 @@ import scipy.sparse as sp
 from sklearn.utils.extmath import row_norms
 
 from .._jit import jit, prange, serial_or_parallel_jit
-from .kmeans import WIDE, _half_gaps, _move_bounds, _n_chunks, _rows_per_chunk, _squared_distance
+from .kmeans import (
+    WIDE,
+    _move_bounds,
+    _n_chunks,
+    _rows_per_chunk,
+    _squared_distance,
+    half_gaps,
+)
 
 __all__ = ["lloyd_weighted", "assign_weighted"]
 
@@ -213,7 +220,7 @@ class _WeightedWorkspace:
         center_norms = np.einsum("ji,ji->i", centers_t, centers_t)
         _assign_csr_bounded(X.nnz * len(centers))(
             X.data, X.indices, X.indptr, self.row_norms, centers_t, center_norms,
-            self.weights, _half_gaps(np.ascontiguousarray(centers, dtype=np.float64)),
+            self.weights, half_gaps(centers),
             self.labels, upper, lower, self.dots, self.sums, self.wsums, self.counts)
         return self.sums.sum(axis=0), self.wsums.sum(axis=0), self.counts.sum(axis=0)
 
