@@ -113,6 +113,20 @@ def test_loss_and_gradient_small(output):
     assert_allclose(grad, expected_grad, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.no_jit
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_shuffled_batch_rows_are_numpys_fancy_indexing(dtype):
+    """The batch gather copies eight rows at a time, then the rest: X[rows] for every
+    remainder of eight, repeated rows included."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((40, 13)).astype(dtype)
+    for size in (0, 1, 7, 8, 9, 16, 23):
+        rows = rng.integers(0, 40, size)
+        out = np.full((size, 13), np.nan, dtype=dtype)
+        K._gather_rows(X, rows, out)
+        assert_array_equal(out, X[rows])
+
+
 def test_gradient_matches_finite_differences():
     rng = np.random.default_rng(1)
     X, y = rng.standard_normal((12, 4)), rng.integers(0, 3, 12)
