@@ -22,6 +22,8 @@ def _bench(args) -> int:
                     "the speed-up that share allows")
         print(f"fastnet {__version__} - {what} "
               f"({_threads.max_threads()} Numba threads)", flush=True)
+    # a quick run is a smoke test: fewer timings unless asked for
+    repeat = args.repeat if args.repeat is not None else (3 if args.quick else 7)
     try:
         if args.amdahl:
             from .bench.amdahl import run_amdahl
@@ -31,10 +33,9 @@ def _bench(args) -> int:
             from .bench.threads import parse_thread_counts, run_scaling
 
             rows = run_scaling(args.filter, parse_thread_counts(args.threads),
-                               quick=args.quick, repeat=args.repeat, quiet=as_json)
+                               quick=args.quick, repeat=repeat, quiet=as_json)
         else:
-            rows = bench.run(args.filter, quick=args.quick, repeat=args.repeat,
-                             quiet=as_json)
+            rows = bench.run(args.filter, quick=args.quick, repeat=repeat, quiet=as_json)
     except (ValueError, RuntimeError) as exc:  # RuntimeError: py-spy could not sample
         print(f"fastnet bench: error: {exc}", file=sys.stderr)
         return 2
@@ -213,11 +214,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     bench = sub.add_parser("bench", help="time fast kernels against their NumPy twins and peers")
-    bench.add_argument("--quick", action="store_true", help="small sizes (seconds, not minutes)")
+    bench.add_argument("--quick", action="store_true",
+                       help="small sizes and fewer, shorter timings: a smoke run of every "
+                            "case (about half a minute)")
     bench.add_argument("--filter", metavar="PATTERN",
                        help="only cases whose name matches (glob, or a substring)")
-    bench.add_argument("--repeat", type=int, default=7, metavar="N",
-                       help="timings per measurement; the median is reported (default 7)")
+    bench.add_argument("--repeat", type=int, default=None, metavar="N",
+                       help="timings per measurement; the median is reported (default 7, "
+                            "3 with --quick)")
     bench.add_argument("--threads", metavar="LIST",
                        help="thread scaling instead: time each case's fast callable and "
                             "baselines with Numba and BLAS capped at each count, e.g. "
@@ -256,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    if getattr(args, "repeat", 1) < 1:
+    if getattr(args, "repeat", None) is not None and args.repeat < 1:
         parser.error("--repeat must be >= 1")
     return args.func(args)
 

@@ -68,10 +68,24 @@ def test_tolerances_name_the_case_dtypes():
 def test_time_calls_interleaves_the_functions():
     calls = []
     a, b = (lambda *args: calls.append("a")), (lambda *args: calls.append("b"))
-    times = bench.time_calls([a, b], (), repeat=3, min_time=0.0, settle=0.0)  # one loop each
+    # one loop each; a pause (however short) before each block: no call is reused
+    times = bench.time_calls([a, b], (), repeat=3, min_time=0.0, settle=1e-9)
     assert len(times) == 2 and all(t >= 0 for t in times)
-    # warm-ups, then rounds in rotating order
+    # warm-ups and the calls that count the loops, then rounds in rotating order
     assert calls == ["a", "a", "b", "b"] + ["a", "b"] + ["b", "a"] + ["a", "b"]
+
+
+def test_time_calls_of_slow_functions_count_the_loop_counting_calls():
+    """When every function lasts min_time (one loop each) and nothing pauses between
+    blocks, the calls that counted the loops are the first round; without warm-up no
+    call goes untimed (a quick run: 3 calls of a slow reference instead of 5)."""
+    calls = []
+    a, b = (lambda *args: calls.append("a")), (lambda *args: calls.append("b"))
+    bench.time_calls([a, b], (), repeat=3, min_time=0.0, settle=0.0)
+    assert calls == ["a", "a", "b", "b"] + ["b", "a"] + ["a", "b"]
+    calls.clear()
+    bench.time_calls([a, b], (), repeat=3, min_time=0.0, settle=0.0, warm_up=False)
+    assert calls == ["a", "b"] + ["b", "a"] + ["a", "b"]
 
 
 def test_time_calls_waits_for_spinning_threads_before_each_block(monkeypatch):

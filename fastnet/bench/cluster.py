@@ -263,7 +263,7 @@ CASES = [
          make_inputs=inputs_kmeans, peers=peers_kmeans_lloyd, sizes=(6_000, 60_000),
          rtol={"float64": 1e-9, "float32": 1e-4}),
     Case(name="gaussian_mixture", fast=fast_gmm, reference=twin_gmm, make_inputs=inputs_gmm,
-         peers=peers_gmm, sizes=(10_000, 100_000), dtypes=("float64",),
+         peers=peers_gmm, sizes=(4_000, 100_000), dtypes=("float64",),
          rtol={"float64": 1e-8}),
     Case(name="kmeans_blobs_20_starts", fast=fast_many_starts(3, 20),
          reference=twin_many_starts(3, 20), make_inputs=inputs_anisotropic_blobs,

@@ -91,9 +91,9 @@ def baselines_pca():
 
 CASES = [
     Case(name="nmf_iterations", fast=fast_nmf, reference=twin_nmf, make_inputs=inputs_nmf,
-         sizes=(1_000, 10_000), baselines=baselines_nmf,
+         sizes=(200, 10_000), baselines=baselines_nmf,
          rtol={"float64": 1e-9, "float32": 1e-3}),
     Case(name="pca_fit", fast=fast_pca, reference=twin_pca, make_inputs=inputs_pca,
-         sizes=(2_000, 20_000), baselines=baselines_pca,
+         sizes=(1_000, 20_000), baselines=baselines_pca,
          rtol={"float64": 1e-8, "float32": 1e-4}),
 ]

@@ -83,7 +83,7 @@ SBM_CASES = [
          dtypes=("float64",), compare=same_block_densities(10)),
     Case(name="sbm_sparse", fast=fast_sbm(True), reference=twin_sbm(True),
          make_inputs=inputs_sbm_sparse, baselines=baselines_igraph_sbm,
-         sizes=(100_000, 1_000_000), dtypes=("float64",), compare=same_block_densities(5)),
+         sizes=(30_000, 1_000_000), dtypes=("float64",), compare=same_block_densities(5)),
 ]
 
 
@@ -129,7 +129,7 @@ SIGNAL_FLOW_CASES = [
          dtypes=("float64",), rtol={"float64": 1e-8}),
     Case(name="signal_flow_sparse", fast=fast_function("graph", "signal_flow"),
          reference=peer_scipy_cg_signal_flow, make_inputs=inputs_sparse_flow_graph,
-         sizes=(100_000, 1_000_000), dtypes=("float64",), rtol={"float64": 1e-6}),
+         sizes=(30_000, 1_000_000), dtypes=("float64",), rtol={"float64": 1e-6}),
 ]
 
 

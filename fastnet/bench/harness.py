@@ -98,25 +98,40 @@ def time_call(func: Callable, args: tuple, repeat: int = 7, min_time: float = 0.
 #: the pause a function timed right after scikit-learn's shares a vCPU with them, and
 #: since fastnet's own threads sleep between regions the penalty falls on one side only.
 SETTLE_SECONDS = 0.15
+#: Seconds each timed block of a ``--quick`` run lasts at least (0.05 otherwise): a smoke
+#: run of every case, where the spread of the timings matters less than its length.
+QUICK_MIN_TIME = 0.005
 
 
 def time_calls(funcs: list[Callable], args: tuple, repeat: int = 7,
-               min_time: float = 0.05, settle: float = SETTLE_SECONDS) -> list[float]:
+               min_time: float = 0.05, settle: float = SETTLE_SECONDS,
+               warm_up: bool = True) -> list[float]:
     """:func:`time_call` for several functions on the same arguments, interleaved:
     round r times each function once, so a machine that drifts (other load, clock
     changes) slows all of them alike and their ratios stay steady.  The order rotates
     from round to round: each function follows each other one equally often (a heavy
     reference leaves caches cold).  Each timed block starts ``settle`` seconds after
     the previous one ended, once the threads the previous function left spinning have
-    gone to sleep, so each library is timed as it runs on its own."""
-    loops = []
+    gone to sleep, so each library is timed as it runs on its own.  Without
+    ``warm_up`` (the functions have run once already, or a smoke run accepts a first
+    call's imports in one of its timings) no call goes untimed."""
+    loops, first = [], []
     for func in funcs:
-        func(*args)  # compilation or cache load, not timed
+        if warm_up:
+            func(*args)  # compilation or cache load, not timed
         start = time.perf_counter()
         func(*args)
-        loops.append(max(1, int(min_time / max(time.perf_counter() - start, 1e-9))))
+        first.append(time.perf_counter() - start)
+        loops.append(max(1, int(min_time / max(first[-1], 1e-9))))
     samples = [[] for _ in funcs]
-    for r in range(repeat):
+    rounds = range(repeat)
+    if max(loops) == 1 and settle == 0:
+        # every function takes min_time or longer: the calls that counted the loops are
+        # already a round of single-call timings (without pauses: with them, each timed
+        # block must start after one)
+        samples = [[t] for t in first]
+        rounds = range(1, repeat)
+    for r in rounds:
         for k in range(len(funcs)):
             i = (r + k) % len(funcs)
             if settle > 0:
@@ -173,7 +188,8 @@ def run(pattern: str | None = None, quick: bool = False, repeat: int = 7,
         others = {**case.peers(), **case.baselines()}
         fast, reference, *times = time_calls(  # quick sizes: a smoke run, no pauses
             [case.fast, case.reference, *others.values()], args, repeat,
-            settle=0.0 if quick else SETTLE_SECONDS)
+            min_time=QUICK_MIN_TIME if quick else 0.05,
+            settle=0.0 if quick else SETTLE_SECONDS, warm_up=not quick)
         peers = dict(zip(others, times, strict=True))
         row = {"case": case.name, "size": size, "dtype": dtype, "fast": fast,
                "reference": reference, "speedup": reference / fast,

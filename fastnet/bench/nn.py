@@ -154,10 +154,10 @@ MLP_RTOL = {"float64": 1e-10, "float32": 1e-3}
 
 MLP_CASES = [
     Case(name="mlp_epoch", fast=fast_mlp_epoch(1.0), reference=twin_mlp_epoch(1.0),
-         make_inputs=inputs_mlp, sizes=(4_000, 60_000), baselines=baselines_mlp_epoch,
+         make_inputs=inputs_mlp, sizes=(1_000, 60_000), baselines=baselines_mlp_epoch,
          rtol=MLP_RTOL),
     Case(name="mlp_epoch_dropout", fast=fast_mlp_epoch(0.8), reference=twin_mlp_epoch(0.8),
-         make_inputs=inputs_mlp, sizes=(4_000, 60_000), dtypes=("float64",),
+         make_inputs=inputs_mlp, sizes=(1_000, 60_000), dtypes=("float64",),
          rtol={"float64": MLP_RTOL["float64"]}),
 ]
 

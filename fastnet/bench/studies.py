@@ -36,13 +36,13 @@ def same_mean_difference(fast, reference):
 
 CASES = [
     Case(name="gmm_vs_kmeans_study", fast=fast_gmm_vs_kmeans, reference=twin_gmm_vs_kmeans,
-         make_inputs=inputs_study, sizes=(8, 24), dtypes=("float64",),
+         make_inputs=inputs_study, sizes=(4, 24), dtypes=("float64",),
          compare=same_mean_difference),
     # the parallel speed-up on its own: n_jobs=2 ("fast") against n_jobs=1 ("ref"),
     # timed in alternation with nothing else between them (a BLAS-heavy call just
     # before leaves the parent's OpenBLAS threads spinning on the workers' cores); per-task
     # seeds make the results equal whatever the number of workers
     Case(name="gmm_vs_kmeans_n_jobs", fast=fast_gmm_vs_kmeans_two_workers,
-         reference=fast_gmm_vs_kmeans, make_inputs=inputs_study, sizes=(8, 24),
+         reference=fast_gmm_vs_kmeans, make_inputs=inputs_study, sizes=(4, 24),
          dtypes=("float64",), compare=same_values),
 ]
