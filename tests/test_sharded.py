@@ -79,6 +79,44 @@ def test_a_lost_worker_gives_the_same_graph(client):
     assert_same_csr(G.to_scipy(), sbm(SIZES, P, sparse=True, seed=4))
 
 
+def test_a_worker_lost_while_sampling_gives_the_same_graph(client, tmp_path):
+    """A worker process dies inside a sampling task (the first task to start, on either
+    worker, exits the process); the scheduler runs the task again on a live worker,
+    from the same chunk seeds: the same graph."""
+    marker = str(tmp_path / "crashed")
+
+    def crash_in_the_first_task():  # sent by value: a local function
+        import os
+
+        from fastnet.graph import sharded
+
+        original = sharded._sample_shard
+
+        def sample_or_crash(*args):
+            try:  # exactly one task, on one worker, creates the marker and dies
+                os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
+            except FileExistsError:
+                return original(*args)
+            os._exit(1)
+
+        sample_or_crash.original = original
+        sharded._sample_shard = sample_or_crash
+
+    def restore():
+        from fastnet.graph import sharded
+
+        sharded._sample_shard = getattr(sharded._sample_shard, "original",
+                                        sharded._sample_shard)
+
+    client.run(crash_in_the_first_task)
+    try:
+        G = sharded_sbm(SIZES, P, seed=6, n_shards=6, client=client)
+        assert_same_csr(G.to_scipy(), sbm(SIZES, P, sparse=True, seed=6))
+        assert os.path.exists(marker)  # a worker did die mid-task
+    finally:
+        client.run(restore)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.bool_])
 def test_signal_flow_of_a_sharded_graph_equals_one_machine(client, dtype):
     sizes, p = [20_000] * 5, feedforward_block_probs(5, 2e-5, 2e-4, 2e-4)
