@@ -102,46 +102,23 @@ def _add_csr_row(data, indices, start, end, label, w, sums, wsums, counts):
 
 
 @serial_or_parallel_jit(reassociate=True)
-def _assign_csr_weighted(data, indices, indptr, row_norms, centers_t, center_norms, weights,
-                         dots, labels, distances, sums, wsums, counts):
+def _assign_csr(data, indices, indptr, row_norms, centers_t, center_norms, weights,
+                half_gaps, labels, upper, lower, exact, distances, dots, sums, wsums, counts):
     """As :func:`_assign_dense_weighted` for a CSR matrix: the squared distance of row
     i to centre j is ``||x_i||^2 - 2 x_i.c_j + ||c_j||^2`` (clipped at 0), the products
     of all k centres accumulated over the row's nonzeros (``centers_t`` is (d, k), so
-    the k products of one nonzero are contiguous); ``dots`` (n_chunks, k) is scratch."""
-    n = indptr.shape[0] - 1
-    k = centers_t.shape[1]
-    rows = _rows_per_chunk(n, sums.shape[0])
-    for c in prange(sums.shape[0]):
-        sums[c] = 0.0
-        wsums[c] = 0.0
-        counts[c] = 0
-        dot = dots[c]
-        for i in range(c * rows, min(n, (c + 1) * rows)):
-            _csr_row_products(data, indices, indptr[i], indptr[i + 1], centers_t, dot)
-            best, best_j = np.inf, 0
-            for j in range(k):
-                dist = max(row_norms[i] - 2.0 * dot[j] + center_norms[j], 0.0)
-                if dist < best:
-                    best, best_j = dist, j
-            labels[i] = best_j
-            distances[i] = best
-            _add_csr_row(data, indices, indptr[i], indptr[i + 1], best_j, weights[i],
-                         sums[c], wsums[c], counts[c])
+    the k products of one nonzero are contiguous); ``dots`` (n_chunks, k) is scratch.
 
-
-@serial_or_parallel_jit(reassociate=True)
-def _assign_csr_bounded(data, indices, indptr, row_norms, centers_t, center_norms, weights,
-                        half_gaps, labels, upper, lower, dots, sums, wsums, counts):
-    """As :func:`_assign_csr_weighted` with Hamerly's bounds (those of
-    :func:`fastnet.cluster.kmeans._assign_with_bounds`): while ``upper[i] <=
+    With ``exact`` every row measures its k distances and its label's goes to
+    ``distances``.  Without, Hamerly's bounds (those of
+    :func:`fastnet.cluster.kmeans._assign_with_bounds`) skip rows: while ``upper[i] <=
     max(lower[i], half_gaps[label])`` no other centre can be nearer and no product is
     computed; otherwise the distances to all k centres (Hamerly's intermediate step,
     the distance to the point's own centre alone, is skipped: on CSR rows it reads as
-    many scattered centre entries as all k products do).  A distance
-    from ``||x||^2 - 2 x.c + ||c||^2`` is off by at most ``slack`` (the rounding of its
-    nnz + 3 terms), so the bounds are widened by it: ``upper`` bounds the exact
-    distance from above, ``lower`` from below.  ``distances`` are not written (the
-    caller measures them in a last exact pass)."""
+    many scattered centre entries as all k products do), and ``distances`` is not
+    written.  A distance from ``||x||^2 - 2 x.c + ||c||^2`` is off by at most
+    ``slack`` (the rounding of its nnz + 3 terms), so the bounds are widened by it:
+    ``upper`` bounds the exact distance from above, ``lower`` from below."""
     n = indptr.shape[0] - 1
     k = centers_t.shape[1]
     largest_norm = center_norms.max()
@@ -153,9 +130,9 @@ def _assign_csr_bounded(data, indices, indptr, row_norms, centers_t, center_norm
         dot = dots[c]
         for i in range(c * rows, min(n, (c + 1) * rows)):
             start, end = indptr[i], indptr[i + 1]
-            label = labels[i]
-            bound = max(half_gaps[label], lower[i])
-            if upper[i] > bound:
+            # exact: labels may hold anything yet, so it is not read
+            label = 0 if exact else labels[i]
+            if exact or upper[i] > max(half_gaps[label], lower[i]):
                 _csr_row_products(data, indices, start, end, centers_t, dot)
                 best, second, label = np.inf, np.inf, 0
                 for j in range(k):
@@ -167,6 +144,8 @@ def _assign_csr_bounded(data, indices, indptr, row_norms, centers_t, center_norm
                 slack = 4.5e-16 * (end - start + 3) * (row_norms[i] + largest_norm)
                 upper[i] = math.sqrt(best + slack)
                 lower[i] = math.sqrt(max(second - slack, 0.0))
+                if exact:
+                    distances[i] = best
             labels[i] = label
             _add_csr_row(data, indices, start, end, label, weights[i], sums[c], wsums[c],
                          counts[c])
@@ -198,12 +177,8 @@ class _WeightedWorkspace:
         center_norms = np.einsum("ij,ij->i", centers, centers, dtype=np.float64)
         work = X.shape[0] * X.shape[1] * len(centers)
         if self.sparse:
-            work = X.nnz * len(centers)
-            _assign_csr_weighted(work)(
-                X.data, X.indices, X.indptr, self.row_norms,
-                np.ascontiguousarray(centers.T, dtype=np.float64), center_norms, self.weights,
-                self.dots, self.labels, self.distances, self.sums,
-                self.wsums, self.counts)
+            n, k = X.shape[0], len(centers)
+            self._csr_pass(centers, np.zeros(k), np.full(n, np.inf), np.zeros(n), True)
         else:
             if self.products.shape[0]:
                 np.matmul(X, centers.T, out=self.products)
@@ -215,14 +190,18 @@ class _WeightedWorkspace:
     def assign_bounded(self, centers, upper, lower):
         """:meth:`assign` for CSR ``X`` with Hamerly's bounds ``upper`` and ``lower``
         (updated in place); :attr:`distances` are left as they were."""
+        self._csr_pass(centers, half_gaps(centers), upper, lower, False)
+        return self.sums.sum(axis=0), self.wsums.sum(axis=0), self.counts.sum(axis=0)
+
+    def _csr_pass(self, centers, gaps, upper, lower, exact):
+        """One pass of :func:`_assign_csr` (the one kernel of both modes)."""
         X = self.X
         centers_t = np.ascontiguousarray(centers.T, dtype=np.float64)
         center_norms = np.einsum("ji,ji->i", centers_t, centers_t)
-        _assign_csr_bounded(X.nnz * len(centers))(
+        _assign_csr(X.nnz * len(centers))(
             X.data, X.indices, X.indptr, self.row_norms, centers_t, center_norms,
-            self.weights, half_gaps(centers),
-            self.labels, upper, lower, self.dots, self.sums, self.wsums, self.counts)
-        return self.sums.sum(axis=0), self.wsums.sum(axis=0), self.counts.sum(axis=0)
+            self.weights, gaps, self.labels, upper, lower, exact, self.distances,
+            self.dots, self.sums, self.wsums, self.counts)
 
     def inertia(self):
         return float(np.dot(self.weights.astype(np.float64), self.distances))
