@@ -252,6 +252,34 @@ def test_weight_functions_follow_their_distribution():
     assert 0.0 < uniform_block[uniform_block != 0].max() < 1.0
 
 
+def test_weights_are_drawn_per_row_chunk_in_block_pair_order():
+    """The documented rule, step by step: chunk c of rows seeds a RandomState from the
+    c-th child of the weight seed (sbm's second child of ``seed``) and draws, block pair
+    by block pair in row-major order, that pair's edges of the chunk in row-major edge
+    order."""
+    from fastnet.graph.sbm import _chunk_rows
+    from fastnet.random import as_seed_sequence, spawn_seeds, spawn_sequences
+
+    sizes, p = [300, 500], [[0.05, 0.02], [0.03, 0.04]]
+    A = sbm(sizes, p, directed=True, wt=np.random.poisson, wtargs=dict(lam=4.0),
+            sparse=True, seed=12)
+    rows_per_chunk = _chunk_rows(800)
+    seeds = spawn_seeds(spawn_sequences(as_seed_sequence(12), 2)[1], -(-800 // rows_per_chunk))
+    blocks = block_labels(sizes)
+    expected = np.empty_like(A.data)
+    for c, seed in enumerate(seeds):
+        state = np.random.RandomState([int(seed) & 0xFFFFFFFF, int(seed) >> 32])
+        first, last = A.indptr[c * rows_per_chunk], A.indptr[min(800, (c + 1) * rows_per_chunk)]
+        edges = np.arange(first, last)
+        row_of = np.searchsorted(A.indptr, edges, side="right") - 1
+        for i in range(2):
+            for j in range(2):
+                mine = edges[(blocks[row_of] == i) & (blocks[A.indices[edges]] == j)]
+                if mine.size:
+                    expected[mine] = state.poisson(size=mine.size, lam=4.0)
+    assert_array_equal(A.data, expected)
+
+
 def test_generator_methods_are_used_as_given():
     generator = np.random.default_rng(0)
     A = sbm([200], [[0.5]], wt=generator.exponential, wtargs=dict(scale=2.0), sparse=True,

@@ -54,6 +54,28 @@ def test_weights_and_value_dtypes(client, wt, dtype):
 
 
 @pytest.mark.parametrize("directed", [True, False])
+def test_weight_functions_draw_the_same_weights_in_any_shard(client, directed):
+    """np.random functions draw per row chunk from the chunk's own seed: a shard draws
+    its chunks' weights, the same as sbm's, whatever the shards (here with per-pair
+    functions, numbers and arguments, and an integer dtype)."""
+    wt = [[np.random.poisson, 2.0, np.random.normal], [2.0, np.random.exponential, 1.0],
+          [np.random.normal, 1.0, np.random.poisson]]
+    wtargs = [[dict(lam=3), {}, dict(loc=5.0)], [{}, dict(scale=2.0), {}],
+              [dict(loc=5.0), {}, dict(lam=7)]]
+    expected = sbm(SIZES, P, directed=directed, wt=wt, wtargs=wtargs, sparse=True, seed=3)
+    assert len(np.unique(expected.data)) > 1000  # drawn, not constant
+    for n_shards in (1, 5):
+        G = sharded_sbm(SIZES, P, directed=directed, wt=wt, wtargs=wtargs, seed=3,
+                        n_shards=n_shards, client=client)
+        assert_same_csr(G.to_scipy(), expected)
+    counts = sbm(SIZES, P, wt=np.random.poisson, wtargs=dict(lam=3.0), sparse=True, seed=3,
+                 dtype=np.int16)
+    assert_same_csr(sharded_sbm(SIZES, P, wt=np.random.poisson, wtargs=dict(lam=3.0),
+                                seed=3, n_shards=3, dtype=np.int16, client=client).to_scipy(),
+                    counts)
+
+
+@pytest.mark.parametrize("directed", [True, False])
 def test_statistics_computed_on_the_workers(client, directed):
     G = sharded_sbm(SIZES, P, directed=directed, loops=True, seed=2, n_shards=5,
                     client=client)
@@ -207,8 +229,14 @@ def test_shard_laplacian_rows_times_a_vector():
 def test_bad_input(client):
     with pytest.raises(ValueError, match="n_shards must be >= 1"):
         sharded_sbm(SIZES, P, seed=0, n_shards=0, client=client)
-    with pytest.raises(NotImplementedError, match="weight functions"):
-        sharded_sbm(SIZES, P, wt=np.random.poisson, seed=0, client=client)
+    generator = np.random.default_rng(0)  # a weight function with its own state
+    with pytest.raises(NotImplementedError, match="np.random.<name> functions"):
+        sharded_sbm(SIZES, P, wt=generator.exponential, seed=0, client=client)
+    with pytest.raises(NotImplementedError, match="np.random.<name> functions"):
+        sharded_sbm(SIZES, P, wt=[[np.random.poisson, 1.0, 1.0], [1.0, 2.0, 1.0],
+                                  [1.0, 1.0, lambda size: np.ones(size)]],
+                    wtargs=[[{"lam": 3}, {}, {}], [{}, {}, {}], [{}, {}, {}]],
+                    directed=True, seed=0, client=client)
     with pytest.raises(ValueError, match="p must hold probabilities"):
         sharded_sbm(SIZES, P * 1e5, seed=0, client=client)
     with pytest.raises(ValueError, match="cannot be stored as int8"):

@@ -323,9 +323,11 @@ def sbm(n: ArrayLike, p: ArrayLike, directed: bool = False, loops: bool = False,
         Directed graph (else symmetric); allow self-loops.
     wt : number, callable or (K, K) array of them
         Edge weights: a constant, or a function called as ``wt(size=m, **wtargs)``
-        once per block pair for its ``m`` edges (in row-major edge order).  NumPy's
-        global-state functions such as ``np.random.poisson`` are replaced by the same
-        method of a ``RandomState`` seeded from ``seed``, so the weights are reproducible.
+        per chunk of rows and block pair, for that pair's ``m`` edges of the chunk (in
+        row-major edge order).  NumPy's global-state functions such as
+        ``np.random.poisson`` are replaced by the same method of the chunk's
+        ``RandomState``, seeded from ``seed``, so the weights are reproducible, and the
+        same in :func:`fastnet.graph.sharded_sbm`.
     wtargs : dict or (K, K) array of dicts
         Keyword arguments of ``wt``.
     dc, dc_kws :
@@ -405,7 +407,8 @@ def sbm(n: ArrayLike, p: ArrayLike, directed: bool = False, loops: bool = False,
         A = _sample_dense(bounds, p, directed, loops, structure_seed, values)
         return (A, node_blocks(bounds)) if return_labels else A
     indptr, indices = _sample_structure(bounds, p, directed, loops, structure_seed)
-    data = edge_weights(indptr, indices, bounds, constant, spec, generator, dtype)
+    data = edge_weights(indptr, indices, bounds, constant, spec, _chunk_rows(n_nodes),
+                        _chunk_seeds(n_nodes, weight_seed), dtype)
     if not sparse:
         A = np.zeros((n_nodes, n_nodes), dtype=dtype)
         _scatter_dense(indptr, indices, data, not directed, A)

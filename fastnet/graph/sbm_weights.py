@@ -1,10 +1,14 @@
 """Edge weights and degree correction of sampled stochastic block models: graspologic's
-``wt``/``wtargs`` (a number, a function or a block matrix of them, drawn per block pair
-in row-major edge order) and ``dc``/``dc_kws`` (degree-corrected sampling).
+``wt``/``wtargs`` (a number, a function or a block matrix of them) and ``dc``/``dc_kws``
+(degree-corrected sampling).
 
-Draws come from a ``RandomState`` seeded from the sampler's generator, and
-``np.random.<name>`` functions are rebound to it (:func:`_seeded`), so weighted graphs
-are reproducible from ``seed=`` like the structure.  Used by :func:`fastnet.graph.sbm`.
+Weight functions draw per chunk of rows (the sampler's chunks): chunk c seeds a
+``RandomState`` from its own child of the weight seed and, for each block pair in
+row-major order, draws that pair's edges of the chunk in one call, which they take in
+row-major edge order.  ``np.random.<name>`` functions are rebound to that
+``RandomState`` (:func:`_seeded`), so weighted graphs are reproducible from ``seed=``
+like the structure, and a shard of consecutive chunks draws its own weights
+(:func:`fastnet.graph.sharded_sbm`): the same ones.  Used by :func:`fastnet.graph.sbm`.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import numpy as np
 from .._jit import jit, parallel_jit, prange
 from .._validation import real_float64
 
-__all__ = ["check_block_matrix", "weight_spec", "node_blocks", "edge_weights", "degree_corrected"]
+__all__ = ["check_block_matrix", "weight_spec", "node_blocks", "edge_weights", "drawn_weights",
+           "degree_corrected"]
 
 
 # ---------------------------------------------------------------- validation
@@ -85,13 +90,6 @@ def _seeded(func, random_state):
 
 
 # ---------------------------------------------------------------- edge weights
-@jit
-def _block_pair_counts(indptr, indices, block_of, counts):
-    for r in range(indptr.shape[0] - 1):
-        for e in range(indptr[r], indptr[r + 1]):
-            counts[block_of[r], block_of[indices[e]]] += 1
-
-
 @parallel_jit
 def _block_pair_values(indptr, indices, block_of, values, data):
     for r in prange(indptr.shape[0] - 1):
@@ -100,14 +98,13 @@ def _block_pair_values(indptr, indices, block_of, values, data):
 
 
 @jit
-def _scatter_pair_draws(indptr, indices, block_of, offsets, draws, data):
-    """Edge e of block pair (i, j) takes the next of that pair's draws (row-major order)."""
-    cursor = offsets.copy()
-    for r in range(indptr.shape[0] - 1):
-        for e in range(indptr[r], indptr[r + 1]):
-            i, j = block_of[r], block_of[indices[e]]
-            data[e] = draws[cursor[i, j]]
-            cursor[i, j] += 1
+def _scatter_by_pair(pair, starts, draws, out):
+    """out[e] = the next of pair[e]'s draws (``draws`` holds each pair's draws from
+    ``starts[pair]`` on): each pair's draws in the order of its edges."""
+    cursor = starts.copy()
+    for e in range(pair.shape[0]):
+        out[e] = draws[cursor[pair[e]]]
+        cursor[pair[e]] += 1
 
 
 def node_blocks(bounds):
@@ -115,36 +112,67 @@ def node_blocks(bounds):
     return np.repeat(np.arange(bounds.size - 1, dtype=np.int64), np.diff(bounds))
 
 
-def edge_weights(indptr, indices, bounds, constant, spec, generator, dtype=np.float64):
+def edge_weights(indptr, indices, bounds, constant, spec, chunk_rows, chunk_seeds,
+                 dtype=np.float64):
     """The stored value of every edge, as ``dtype`` (checked by
-    :func:`check_values_fit`)."""
+    :func:`check_values_fit`): constants per block pair, or the draws of
+    :func:`drawn_weights` from ``chunk_seeds`` (one per chunk of ``chunk_rows`` rows)."""
     if spec is None:
         if np.ndim(constant) == 0:
             return np.full(indices.size, constant, dtype=dtype)
         data = np.empty(indices.size, dtype=dtype)
         _block_pair_values(indptr, indices, node_blocks(bounds), constant.astype(dtype), data)
         return data
+    return drawn_weights(indptr, indices, 0, bounds, spec, chunk_rows, chunk_seeds, dtype)
+
+
+def _chunk_random_state(seed):
+    """The legacy ``RandomState`` of a chunk, seeded with both halves of its uint64 seed."""
+    seed = int(seed)
+    return np.random.RandomState([seed & 0xFFFFFFFF, seed >> 32])
+
+
+def _pair_draws(func, kwargs, random_state, m, dtype, i, j):
+    """Block pair (i, j)'s ``m`` weights: a number, an ``np.random`` function's name or
+    a function, called as ``func(size=m, **kwargs)``."""
+    if isinstance(func, str):
+        values = getattr(random_state, func)(size=m, **kwargs)
+    elif callable(func):
+        values = _seeded(func, random_state)(size=m, **kwargs)
+    else:
+        return check_values_fit(np.full(m, float(func)), dtype, f"wt[{i}, {j}]")
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    if values.size != m or not np.isfinite(values).all():
+        raise ValueError(f"wt[{i}, {j}](size={m}, **wtargs) must return {m} finite "
+                         f"numbers; got {values.size} values")
+    return check_values_fit(values, dtype, f"wt[{i}, {j}]")
+
+
+def drawn_weights(indptr, indices, first_row, bounds, spec, chunk_rows, chunk_seeds, dtype):
+    """The weights of the edges of consecutive CSR rows starting at node ``first_row``
+    (a whole graph, or a shard whose rows are whole chunks), drawn per chunk as the
+    module docstring says: chunk c of these rows from ``chunk_seeds[c]``.  No n-length
+    arrays: blocks come from ``bounds`` per chunk."""
     funcs, args = spec
-    n_blocks = bounds.size - 1
-    block_of = node_blocks(bounds)
-    counts = np.zeros((n_blocks, n_blocks), dtype=np.int64)
-    _block_pair_counts(indptr, indices, block_of, counts)
-    random_state = np.random.RandomState(generator.integers(2**32))
-    draws = []
-    for i, j in np.ndindex(n_blocks, n_blocks):
-        m = int(counts[i, j])
-        if callable(funcs[i, j]):
-            values = _seeded(funcs[i, j], random_state)(size=m, **args[i, j])
-            values = np.asarray(values, dtype=np.float64).reshape(-1)
-            if values.size != m or not np.isfinite(values).all():
-                raise ValueError(f"wt[{i}, {j}](size={m}, **wtargs) must return {m} finite "
-                                 f"numbers; got {values.size} values")
-        else:
-            values = np.full(m, float(funcs[i, j]))
-        draws.append(check_values_fit(values, dtype, f"wt[{i}, {j}]"))
-    offsets = np.concatenate([[0], np.cumsum(counts.ravel())[:-1]]).reshape(counts.shape)
+    K = funcs.shape[0]
+    n_rows = indptr.size - 1
     data = np.empty(indices.size, dtype=dtype)
-    _scatter_pair_draws(indptr, indices, block_of, offsets, np.concatenate(draws), data)
+    for c, seed in enumerate(chunk_seeds):
+        r0, r1 = c * chunk_rows, min(n_rows, (c + 1) * chunk_rows)
+        e0, e1 = int(indptr[r0]), int(indptr[r1])
+        if e0 == e1:
+            continue
+        rows = np.searchsorted(bounds, np.arange(first_row + r0, first_row + r1),
+                               side="right") - 1
+        cols = np.searchsorted(bounds, indices[e0:e1], side="right") - 1
+        pair = np.repeat(rows, np.diff(indptr[r0:r1 + 1])) * K + cols
+        counts = np.bincount(pair, minlength=K * K)
+        random_state = _chunk_random_state(seed)
+        draws = [_pair_draws(funcs[i, j], args[i, j], random_state, int(counts[i * K + j]),
+                             dtype, i, j)
+                 for i, j in np.ndindex(K, K) if counts[i * K + j]]
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        _scatter_by_pair(pair, starts, np.concatenate(draws), data[e0:e1])
     return data
 
 

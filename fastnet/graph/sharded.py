@@ -28,7 +28,7 @@ from .._validation import check_int
 from ..random import SeedLike, as_seed_sequence, spawn_sequences
 from ._adjacency import mirror_upper
 from .sbm import _chunk_rows, _chunk_seeds, check_sbm_arguments, sample_chunk_range
-from .sbm_weights import check_values_fit, node_blocks
+from .sbm_weights import check_values_fit, drawn_weights, node_blocks
 
 __all__ = ["sharded_sbm", "ShardedGraph"]
 
@@ -55,11 +55,16 @@ def _blocks_of(bounds, nodes):
     return np.searchsorted(bounds, nodes, side="right") - 1
 
 
-def _sample_shard(bounds, p, directed, loops, seeds, first_chunk, values, dtype):
+def _sample_shard(bounds, p, directed, loops, seeds, first_chunk, values, dtype, spec,
+                  weight_seeds):
     indptr, indices = sample_chunk_range(bounds, p, directed, loops, seeds, first_chunk)
-    start = first_chunk * _chunk_rows(int(bounds[-1]))
+    chunk_rows = _chunk_rows(int(bounds[-1]))
+    start = first_chunk * chunk_rows
     stop = start + indptr.size - 1
-    if np.ndim(values) == 0:
+    if spec is not None:  # sbm's draws for these chunks
+        data = drawn_weights(indptr, indices, start, bounds, spec, chunk_rows, weight_seeds,
+                             dtype)
+    elif np.ndim(values) == 0:
         data = np.full(indices.size, values, dtype=dtype)
     else:  # per block pair: the block of each edge's row and of its column
         data = values[_blocks_of(bounds, entry_rows(start, indptr)), _blocks_of(bounds, indices)]
@@ -250,24 +255,45 @@ def _client(client):
     return client
 
 
-def sharded_sbm(n, p, *, directed: bool = False, loops: bool = False, wt=1,
+def _by_name(spec):
+    """The weight spec with each ``np.random.<name>`` function replaced by its name (the
+    workers call it on each chunk's ``RandomState``); NotImplementedError for any other
+    function (see :func:`sharded_sbm`)."""
+    funcs, args = spec
+    named = np.empty(funcs.shape, dtype=object)
+    for index, func in np.ndenumerate(funcs):
+        if callable(func):
+            if getattr(func, "__self__", None) is not np.random.mtrand._rand:
+                raise NotImplementedError(
+                    f"sharded_sbm draws weights with np.random.<name> functions, which each "
+                    f"chunk calls on its own seeded RandomState; got {func!r}, which would "
+                    "be copied to every worker with its state: use sbm for it")
+            func = func.__name__
+        named[index] = func
+    return named, args
+
+
+def sharded_sbm(n, p, *, directed: bool = False, loops: bool = False, wt=1, wtargs=None,
                 seed: SeedLike = None, client=None, n_shards: int | None = None,
                 dtype=np.float64) -> ShardedGraph:
     """Sample the stochastic block model of :func:`fastnet.graph.sbm` in row shards on
     a Dask cluster, and keep the shards there.
 
-    For the same ``n``, ``p``, ``directed``, ``loops``, ``wt``, ``dtype`` and ``seed``,
-    ``sharded_sbm(...).to_scipy()`` equals ``sbm(..., sparse=True)`` bit for bit,
-    whatever the number of workers or shards: shards are ranges of sbm's fixed row
-    chunks, each chunk drawn from its own seed.
+    For the same ``n``, ``p``, ``directed``, ``loops``, ``wt``, ``wtargs``, ``dtype`` and
+    ``seed``, ``sharded_sbm(...).to_scipy()`` equals ``sbm(..., sparse=True)`` bit for
+    bit, whatever the number of workers or shards: shards are ranges of sbm's fixed row
+    chunks, each chunk's edges and weights drawn from its own seeds.
 
     Parameters
     ----------
     n, p, directed, loops, seed, dtype :
         As :func:`fastnet.graph.sbm`.
-    wt : number or (K, K) array of numbers
-        Constant weights, per block pair or for all edges.  Weight functions draw in
-        the global edge order of the whole graph and are not supported here.
+    wt, wtargs : as :func:`fastnet.graph.sbm`
+        Numbers, or ``np.random.<name>`` functions (graspologic's), which each chunk
+        calls on its own seeded ``RandomState``.  Other functions are refused
+        (NotImplementedError): one that keeps its own state (a ``Generator``'s method,
+        a closure) would be copied to every worker and draw the same numbers in every
+        shard.
     client : distributed.Client, optional
         Default: the current client (``distributed.get_client()``).
     n_shards : int >= 1, optional
@@ -290,20 +316,18 @@ def sharded_sbm(n, p, *, directed: bool = False, loops: bool = False, wt=1,
     (True, 0)
     """
     sizes, p, directed, loops, constant, spec, dtype = check_sbm_arguments(
-        n, p, directed, loops, wt, None, dtype)
-    if spec is not None:
-        raise NotImplementedError("sharded_sbm supports constant weights (a number or one "
-                                  "per block pair); weight functions draw in the whole "
-                                  "graph's edge order: use sbm")
-    values = check_values_fit(constant, dtype, "wt")
+        n, p, directed, loops, wt, wtargs, dtype)
+    spec = None if spec is None else _by_name(spec)
+    values = check_values_fit(constant, dtype, "wt") if spec is None else None
     if n_shards is not None:
         n_shards = check_int(n_shards, "n_shards", minimum=1)
     client = _client(client)
     bounds = np.zeros(sizes.size + 1, dtype=np.int64)
     np.cumsum(sizes, out=bounds[1:])
     n_nodes = int(bounds[-1])
-    structure_seed, _ = spawn_sequences(as_seed_sequence(seed), 2)  # sbm's split
+    structure_seed, weight_seed = spawn_sequences(as_seed_sequence(seed), 2)  # sbm's split
     seeds = _chunk_seeds(n_nodes, structure_seed)
+    weight_seeds = _chunk_seeds(n_nodes, weight_seed) if spec is not None else seeds
     threads = sum(client.nthreads().values())
     if threads == 0:
         raise ValueError("the client's cluster has no workers; start some (or wait for "
@@ -314,6 +338,6 @@ def sharded_sbm(n, p, *, directed: bool = False, loops: bool = False, wt=1,
     n_shards = max(1, min(n_shards, seeds.size))
     cuts = [math.floor(i * seeds.size / n_shards) for i in range(n_shards + 1)]
     shards = [client.submit(_sample_shard, bounds, p, directed, loops, seeds[a:b], a,
-                            values, dtype, pure=False)
+                            values, dtype, spec, weight_seeds[a:b], pure=False)
               for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
     return ShardedGraph(client, shards, bounds, directed, dtype)
