@@ -164,3 +164,61 @@ def test_gmm_parallel_e_step_compiled_equals_cached(tmp_path):
     compiled = _finish(_python(code, tmp_path))[0]
     loaded = _finish(_python(code, tmp_path))[0]
     assert compiled == loaded
+
+
+_TABLE_DIGESTS = """
+    import dataclasses
+    import hashlib
+    import warnings
+
+    import numpy as np
+    import scipy.sparse
+
+    from fastnet.bench import CASES
+
+    warnings.simplefilter("ignore")
+
+    def digest(value, h):
+        if isinstance(value, np.ndarray):
+            h.update(str(value.dtype).encode() + np.ascontiguousarray(value).tobytes())
+        elif scipy.sparse.issparse(value):
+            for part in (value.data, value.indices, value.indptr):
+                digest(np.asarray(part), h)
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                digest(item, h)
+        elif isinstance(value, dict):
+            for key in sorted(value):
+                digest(value[key], h)
+        elif dataclasses.is_dataclass(value):
+            for field in dataclasses.fields(value):
+                digest(getattr(value, field.name), h)
+        elif hasattr(value, "to_numpy"):
+            digest(value.to_numpy(), h)
+        else:
+            h.update(repr(value).encode())
+
+    for case in CASES:
+        for dtype in case.dtypes:
+            h = hashlib.sha256()
+            np.random.seed(0)  # PCA(30)'s defaults draw from the global RandomState
+            digest(case.fast(*case.inputs(case.sizes[0], dtype)), h)
+            print(case.name, dtype, h.hexdigest()[:16])
+"""
+
+
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="nothing is compiled")
+def test_every_benchmark_case_gives_the_same_bits_compiled_and_loaded(tmp_path):
+    """Issue 19: the result of every case of the benchmark table (its fast callable at
+    the quick size, in each of its dtypes), in a process that compiles every kernel into
+    an empty cache and in one that loads them all from it, is the same bytes."""
+    outputs = []
+    for _ in range(2):
+        process = _python(_TABLE_DIGESTS, tmp_path)
+        out, err = process.communicate(timeout=900)
+        assert process.returncode == 0, err[-2000:]
+        outputs.append(out.splitlines())
+    compiled, loaded = outputs
+    assert len(compiled) >= 50  # every case and dtype
+    assert [line for line in compiled if line not in loaded] == []
+    assert compiled == loaded
