@@ -345,8 +345,7 @@ def _lloyd_python_loop(X, centers, max_iter, tol_abs, work, previous_labels=None
         else:
             sums, counts = work.assign(X, centers)
         if not counts.all():
-            if bounded:  # relocation needs every exact distance
-                upper[:] = np.inf
+            if bounded:  # relocation needs every exact distance; it moves labels
                 sums, counts = work.assign(X, centers, (half_gaps(centers), upper, lower))
                 upper[:] = np.inf
             _relocate_empty_clusters(X, work.labels, work.distances, sums, counts)

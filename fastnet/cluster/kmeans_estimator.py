@@ -68,7 +68,7 @@ from .kmeans import (
     kmeans_plusplus_draws,
     random_partition_init,
 )
-from .kmeans_weighted import assign_weighted, lloyd_weighted
+from .kmeans_weighted import _csr_row_products, assign_weighted, lloyd_weighted
 
 __all__ = ["KMeans"]
 
@@ -101,12 +101,7 @@ def _csr_trial_distances(data, indices, indptr, norms, candidates_t, candidate_n
     for chunk in prange((n + 255) // 256):  # 256 rows per scratch vector
         dot = np.empty(m)
         for i in range(256 * chunk, min(n, 256 * (chunk + 1))):
-            dot[:] = 0.0
-            for p in range(indptr[i], indptr[i + 1]):
-                value = data[p]
-                column = candidates_t[indices[p]]
-                for j in range(m):
-                    dot[j] += value * column[j]
+            _csr_row_products(data, indices, indptr[i], indptr[i + 1], candidates_t, dot)
             for j in range(m):
                 distance = max((-2.0 * dot[j] + candidate_norms[j]) + norms[i], 0.0)
                 out[j, i] = min(closest[i], distance)

@@ -21,8 +21,8 @@ import numpy as np
 from .._jit import jit, parallel_jit, prange
 from .._validation import real_float64
 
-__all__ = ["check_block_matrix", "weight_spec", "node_blocks", "edge_weights", "drawn_weights",
-           "degree_corrected"]
+__all__ = ["check_block_matrix", "weight_spec", "blocks_of", "node_blocks", "edge_weights",
+           "drawn_weights", "degree_corrected"]
 
 
 # ---------------------------------------------------------------- validation
@@ -107,6 +107,11 @@ def _scatter_by_pair(pair, starts, draws, out):
         cursor[pair[e]] += 1
 
 
+def blocks_of(bounds, nodes):
+    """The block index of each of ``nodes``, from the cumulative block bounds."""
+    return np.searchsorted(bounds, nodes, side="right") - 1
+
+
 def node_blocks(bounds):
     """The block index of every node, from the cumulative block bounds."""
     return np.repeat(np.arange(bounds.size - 1, dtype=np.int64), np.diff(bounds))
@@ -162,10 +167,9 @@ def drawn_weights(indptr, indices, first_row, bounds, spec, chunk_rows, chunk_se
         e0, e1 = int(indptr[r0]), int(indptr[r1])
         if e0 == e1:
             continue
-        rows = np.searchsorted(bounds, np.arange(first_row + r0, first_row + r1),
-                               side="right") - 1
-        cols = np.searchsorted(bounds, indices[e0:e1], side="right") - 1
-        pair = np.repeat(rows, np.diff(indptr[r0:r1 + 1])) * K + cols
+        row_blocks = blocks_of(bounds, np.arange(first_row + r0, first_row + r1))
+        col_blocks = blocks_of(bounds, indices[e0:e1])
+        pair = np.repeat(row_blocks, np.diff(indptr[r0:r1 + 1])) * K + col_blocks
         counts = np.bincount(pair, minlength=K * K)
         random_state = _chunk_random_state(seed)
         draws = [_pair_draws(funcs[i, j], args[i, j], random_state, int(counts[i * K + j]),

@@ -28,7 +28,7 @@ from .._validation import check_int
 from ..random import SeedLike, as_seed_sequence, spawn_sequences
 from ._adjacency import mirror_upper
 from .sbm import _chunk_rows, _chunk_seeds, check_sbm_arguments, sample_chunk_range
-from .sbm_weights import check_values_fit, drawn_weights, node_blocks
+from .sbm_weights import blocks_of, check_values_fit, drawn_weights, node_blocks
 
 __all__ = ["sharded_sbm", "ShardedGraph"]
 
@@ -51,10 +51,6 @@ def entry_rows(start, indptr):
     return np.repeat(np.arange(start, start + indptr.size - 1), np.diff(indptr))
 
 
-def _blocks_of(bounds, nodes):
-    return np.searchsorted(bounds, nodes, side="right") - 1
-
-
 def _sample_shard(bounds, p, directed, loops, seeds, first_chunk, values, dtype, spec,
                   weight_seeds):
     indptr, indices = sample_chunk_range(bounds, p, directed, loops, seeds, first_chunk)
@@ -67,7 +63,7 @@ def _sample_shard(bounds, p, directed, loops, seeds, first_chunk, values, dtype,
     elif np.ndim(values) == 0:
         data = np.full(indices.size, values, dtype=dtype)
     else:  # per block pair: the block of each edge's row and of its column
-        data = values[_blocks_of(bounds, entry_rows(start, indptr)), _blocks_of(bounds, indices)]
+        data = values[blocks_of(bounds, entry_rows(start, indptr)), blocks_of(bounds, indices)]
     return _Shard(start, stop, indptr, indices, data.astype(dtype, copy=False))
 
 
@@ -82,8 +78,8 @@ def _shard_nnz(shard, directed):
 def _shard_block_pairs(shard, bounds):
     """Stored entries of the shard per (row block, column block)."""
     n_blocks = bounds.size - 1
-    rows = _blocks_of(bounds, entry_rows(shard.start, shard.indptr))
-    cols = _blocks_of(bounds, shard.indices)
+    rows = blocks_of(bounds, entry_rows(shard.start, shard.indptr))
+    cols = blocks_of(bounds, shard.indices)
     return np.bincount(rows * n_blocks + cols, minlength=n_blocks * n_blocks).reshape(
         n_blocks, n_blocks)
 
@@ -91,7 +87,7 @@ def _shard_block_pairs(shard, bounds):
 def _shard_diagonal_blocks(shard, bounds):
     """Self-loops of the shard per block."""
     rows = entry_rows(shard.start, shard.indptr)
-    return np.bincount(_blocks_of(bounds, rows[shard.indices == rows]),
+    return np.bincount(blocks_of(bounds, rows[shard.indices == rows]),
                        minlength=bounds.size - 1)
 
 
