@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # pandas is imported when a table is built
 
 __all__ = ["run", "TaskError", "BACKENDS", "check_task_count"]
 
-#: joblib backends :func:`run` accepts (``None``: loky when ``n_jobs > 1``).
+#: joblib backends :func:`fastnet.parallel.run` accepts (``None``: loky when ``n_jobs > 1``).
 BACKENDS = ("loky", "threading", "sequential", "dask")
 _PROCESS_BACKENDS = ("loky", "dask")
 

@@ -104,8 +104,9 @@ def _other_variants() -> int:
 
 
 def precompile(pattern: str | None = None, progress: bool = True) -> int:
-    """Make the calls of :func:`compile_steps`, then compile the other variant of each
-    serial-or-parallel kernel they reached; returns the number of steps made.
+    """Make the calls of :func:`fastnet.precompile.compile_steps`, then compile the
+    other variant of each serial-or-parallel kernel they reached; returns the number of
+    steps made.
 
     >>> from fastnet.precompile import precompile
     >>> precompile("softplus", progress=False)  # doctest: +SKIP

@@ -153,27 +153,50 @@ def _sklearn_plusplus(X, k, weights, random_state):
 class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator):
     """K-means clustering, scikit-learn's ``KMeans`` on fastnet's compiled kernels.
 
-    Parameters (scikit-learn's, same defaults and meaning)
+    Every parameter is scikit-learn's, with the same default and meaning; the one
+    extension is ``init='random-partition'``.
+
+    Parameters
     ----------
     n_clusters : int, default=8
+        The number of clusters.
     init : {'k-means++', 'random', 'random-partition'}, callable or array-like (k, d)
-        'random-partition' (fastnet's extension, the seeds' init): a random label per
-        point, centres = label means, drawn with fastnet's seeding (module docstring).
+        How the centres start. 'random-partition' (fastnet's extension, the seeds'
+        init): a random label per point, centres = label means, drawn with fastnet's
+        seeding (module docstring).
     n_init : 'auto' or int, default='auto'
-        'auto': 10 starts for 'random' and a callable, 1 otherwise.
+        Starts to run, keeping the lowest inertia. 'auto': 10 starts for 'random'
+        and a callable, 1 otherwise.
     max_iter : int, default=300
-    tol : float, default=1e-4, relative to the mean column variance of X
+        Lloyd iterations per start.
+    tol : float, default=1e-4
+        Convergence threshold on the centres' movement, relative to the mean column
+        variance of X.
     verbose : int, default=0
+        Print the inertia of each iteration.
     random_state : None, int, RandomState, or (fastnet) SeedSequence / Generator
         An int, None or a RandomState draws as scikit-learn does; a SeedSequence or a
         Generator selects fastnet's seeding (module docstring).
     copy_x : bool, default=True
-    algorithm : {'lloyd', 'elkan'}, default='lloyd' ('elkan' gives Lloyd's result)
+        Wide dense data are centred before the distances are computed: in a copy, or
+        with False in place and put back before ``fit`` returns, as in scikit-learn.
+    algorithm : {'lloyd', 'elkan'}, default='lloyd'
+        'elkan' gives Lloyd's result.
 
     Attributes
     ----------
-    cluster_centers_, labels_ (int32), inertia_, n_iter_, n_features_in_,
-    feature_names_in_ (string column names only)
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        The centres.
+    labels_ : ndarray of shape (n_samples,), int32
+        The cluster of each training point.
+    inertia_ : float
+        Sum of squared distances of the points to their centres (weighted).
+    n_iter_ : int
+        Iterations of the best start.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Column names of ``X`` when it has string column names.
 
     Examples
     --------

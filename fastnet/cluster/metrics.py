@@ -245,7 +245,7 @@ def within_cluster_distance(X: ArrayLike, labels: ArrayLike, method: str = "exac
     """``1/2 * sum_c (1/|c|) * sum_{i<j in c} ||x_i - x_j||^2``.
 
     ``method='exact'`` uses ``sum_{i<j} ||x_i - x_j||^2 = |c| sum_i ||x_i - mu_c||^2``
-    (O(n d)); ``'pairwise'`` loops over the pairs (O(sum |c|^2 d), for checking).
+    (O(n d)); ``'pairwise'`` loops over the pairs (``O(sum |c|^2 d)``, for checking).
 
     >>> import numpy as np
     >>> from fastnet.cluster import within_cluster_distance

@@ -124,12 +124,12 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     Same parameters, defaults and meaning as ``sklearn.decomposition.NMF`` (1.6 and
     later): coordinate descent (``solver='cd'``, a Numba kernel, see
-    :mod:`fastnet.decomposition.nmf_cd`) or multiplicative updates for any
-    ``beta_loss`` (``solver='mu'``, :mod:`fastnet.decomposition.nmf_mu`); starts
+    ``fastnet.decomposition.nmf_cd``) or multiplicative updates for any
+    ``beta_loss`` (``solver='mu'``, ``fastnet.decomposition.nmf_mu``); starts
     'random', 'nndsvd', 'nndsvda', 'nndsvdar' (None: 'nndsvda' if
     ``n_components <= min(n_samples, n_features)``, else 'random') or 'custom' (W and H
     passed to ``fit_transform``), drawn from ``random_state`` exactly as scikit-learn
-    draws them (see :func:`initialize_nmf`), so the same ``random_state`` gives the
+    draws them (see ``initialize_nmf`` in this module), so the same ``random_state`` gives the
     same factors (a numpy ``Generator`` or ``SeedSequence``, fastnet's seeds, is also
     accepted: one number drawn from it seeds a ``RandomState``); regularisation
     ``alpha_W``, ``alpha_H``, ``l1_ratio`` scaled by n_features and n_samples as
@@ -150,7 +150,8 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    components_ : ndarray (n_components_, n_features), the factor H
+    components_ : ndarray of shape (n_components, n_features)
+        The factor H.
     n_components_ : int
     reconstruction_err_ : float, ``sqrt(2 d_beta(X | W H))`` (``||X - W H||`` for Frobenius)
     n_iter_ : int

@@ -321,11 +321,16 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    components_ : (n_components_, n_features) principal axes, by decreasing variance
-    explained_variance_, explained_variance_ratio_, singular_values_ : (n_components_,)
-    mean_ : (n_features,) the column means; scale_ : (n_features,) the column stds used
-        by ``standardize=True`` (ones otherwise)
+    components_ : ndarray of shape (n_components, n_features)
+        Principal axes, by decreasing variance.
+    explained_variance_, explained_variance_ratio_, singular_values_ : ndarray
+        Of shape (n_components,), by decreasing variance.
+    mean_ : ndarray of shape (n_features,)
+        The column means.
+    scale_ : ndarray of shape (n_features,)
+        The column standard deviations used by ``standardize=True`` (ones otherwise).
     n_components_, n_samples_, noise_variance_, n_features_in_, feature_names_in_
+        As in scikit-learn.
 
     Examples
     --------

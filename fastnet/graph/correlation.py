@@ -221,7 +221,7 @@ def correlation_graph(X: ArrayLike, threshold: float = 0.75, *,
         Return a scipy ``csr_array`` (sorted indices, no stored zeros), computed one
         block of columns at a time without the dense ``n_features x n_features``
         matrix; peak extra memory is one ``n_features x n_samples`` standardised copy
-        of ``X``, one ``block x n_features`` slab of at most :data:`BLOCK_BYTES`
+        of ``X``, one ``block x n_features`` slab of at most ``BLOCK_BYTES``
         bytes and the graph's own arrays (a graph whose arrays would take more than
         half of RAM is refused with a ValueError naming ``threshold``).
 

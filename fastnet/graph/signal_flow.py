@@ -388,7 +388,7 @@ def signal_flow(A: ArrayLike | scipy.sparse.sparray | scipy.sparse.spmatrix,
     A : (n, n) array_like, scipy sparse matrix/array, or :class:`ShardedGraph`
         ``A[i, j]`` is the weight of the edge i -> j: finite and non-negative.  A
         :class:`fastnet.graph.ShardedGraph` is solved on its Dask workers
-        (:mod:`fastnet.graph.sharded_flow`; method "auto" or "sparse").
+        (``fastnet.graph.sharded_flow``; method "auto" or "sparse").
         Self-loops are allowed and contribute nothing (``A_ii`` cancels in ``b``,
         where ``sign(A_ii - A_ii) = 0``, and in ``L``, where it is added to the degree
         and subtracted again).  An empty 0 x 0 matrix gives an empty result.

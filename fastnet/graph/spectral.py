@@ -1,7 +1,7 @@
 """Spectral embedding and spectral bipartition: eigenvectors of the smallest eigenvalues
 of the normalized Laplacian (:mod:`fastnet.graph.laplacian`).
 
-Graphs of up to :data:`DENSE_MAX` nodes are solved by ``eigh(L, subset_by_index=...)``;
+Graphs of up to ``DENSE_MAX`` nodes are solved by ``eigh(L, subset_by_index=...)``;
 larger sparse graphs are split into the connected components of ``L`` (``L`` is block
 diagonal over them) and each large component is solved by Lanczos (ARPACK ``eigsh``)
 on ``I - L`` with ``which="LA"``: inside a connected component the zero eigenvalue is
@@ -136,8 +136,8 @@ def spectral_embedding(
 
     Notes
     -----
-    Graphs of up to :data:`DENSE_MAX` nodes (and larger dense graphs with more than
-    :data:`SPARSE_DENSITY` fill) use ``scipy.linalg.eigh(L, subset_by_index=...)``.
+    Graphs of up to ``DENSE_MAX`` nodes (and larger dense graphs with more than
+    ``SPARSE_DENSITY`` fill) use ``scipy.linalg.eigh(L, subset_by_index=...)``.
     Larger graphs are split into the connected components of ``L``: an isolated node
     gives eigenvalue 0 with eigenvector ``e_i``; a small component is solved densely; a
     large one by ARPACK Lanczos on ``I - L_c`` (``which="LA"``, the largest of

@@ -115,7 +115,7 @@ def denoise(X, basis, center=0.0, scale=1.0):
 def nmf_cd_sweep(X, W, Ht, l1_reg, l2_reg, permutation):
     """One coordinate-descent sweep over ``W`` for ``X ~ W Ht^T`` (scikit-learn's 'cd'),
     component by component in ``permutation`` order, each over all rows; returns the
-    updated copy of ``W`` and the sum of |projected gradient|."""
+    updated copy of ``W`` and the sum of ``|projected gradient|``."""
     W = np.array(W, dtype=float)
     HHt = Ht.T @ Ht + l2_reg * np.eye(Ht.shape[1])
     XHt = np.asarray(X @ Ht) - l1_reg
