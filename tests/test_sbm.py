@@ -400,3 +400,19 @@ def test_peak_memory_is_a_small_multiple_of_the_csr_output(directed):
     output = A.data.nbytes + A.indices.nbytes + A.indptr.nbytes
     assert A.nnz > 10**6
     assert peak <= (1.2 if directed else 1.8) * output
+
+
+@pytest.mark.no_jit
+@pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int8, bool])
+def test_constant_weights_equal_numpys_fill(dtype):
+    """Constant edge values are written by a parallel fill above PARALLEL_MIN_WORK
+    elements: the same array as np.full, below and above it (a remainder chunk too)."""
+    from fastnet._jit import PARALLEL_MIN_WORK
+    from fastnet.graph.sbm_weights import FILL_CHUNK, constant_values
+
+    for size in (0, 7, PARALLEL_MIN_WORK, 3 * FILL_CHUNK + 5):
+        for value in (1, 2.5):
+            expected = np.full(size, value, dtype=dtype)
+            got = constant_values(size, value, dtype)
+            assert got.dtype == expected.dtype
+            assert_array_equal(got, expected)

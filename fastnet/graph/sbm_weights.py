@@ -18,11 +18,13 @@ import warnings
 
 import numpy as np
 
-from .._jit import jit, parallel_jit, prange
+from .._jit import PARALLEL_MIN_WORK, jit, parallel_jit, prange
 from .._validation import real_float64
 
 __all__ = ["check_block_matrix", "weight_spec", "blocks_of", "node_blocks", "edge_weights",
-           "drawn_weights", "degree_corrected"]
+           "constant_values", "drawn_weights", "degree_corrected"]
+
+FILL_CHUNK = 1 << 16  # elements per chunk of the parallel fill
 
 
 # ---------------------------------------------------------------- validation
@@ -91,6 +93,29 @@ def _seeded(func, random_state):
 
 # ---------------------------------------------------------------- edge weights
 @parallel_jit
+def _fill(out, value):
+    """out[:] = value, in fixed chunks over the threads.  Writing a fresh array of one
+    value per edge is mostly first touch of its pages, which a serial ``np.full``
+    leaves to one thread (issue 18)."""
+    n_chunks = (out.shape[0] + FILL_CHUNK - 1) // FILL_CHUNK
+    for c in prange(n_chunks):
+        for i in range(c * FILL_CHUNK, min(out.shape[0], (c + 1) * FILL_CHUNK)):
+            out[i] = value
+
+
+def constant_values(size, value, dtype):
+    """``np.full(size, value, dtype)`` (the same conversion of ``value``), filled in
+    parallel when it is large."""
+    fill = np.full(1, value, dtype=dtype)
+    out = np.empty(size, dtype=fill.dtype)
+    if size < PARALLEL_MIN_WORK:
+        out[:] = fill[0]
+    else:
+        _fill(out, fill[0])
+    return out
+
+
+@parallel_jit
 def _block_pair_values(indptr, indices, block_of, values, data):
     for r in prange(indptr.shape[0] - 1):
         for e in range(indptr[r], indptr[r + 1]):
@@ -124,7 +149,7 @@ def edge_weights(indptr, indices, bounds, constant, spec, chunk_rows, chunk_seed
     :func:`drawn_weights` from ``chunk_seeds`` (one per chunk of ``chunk_rows`` rows)."""
     if spec is None:
         if np.ndim(constant) == 0:
-            return np.full(indices.size, constant, dtype=dtype)
+            return constant_values(indices.size, constant, dtype)
         data = np.empty(indices.size, dtype=dtype)
         _block_pair_values(indptr, indices, node_blocks(bounds), constant.astype(dtype), data)
         return data

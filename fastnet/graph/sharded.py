@@ -28,7 +28,13 @@ from .._validation import check_int
 from ..random import SeedLike, as_seed_sequence, spawn_sequences
 from ._adjacency import mirror_upper
 from .sbm import _chunk_rows, _chunk_seeds, check_sbm_arguments, sample_chunk_range
-from .sbm_weights import blocks_of, check_values_fit, drawn_weights, node_blocks
+from .sbm_weights import (
+    blocks_of,
+    check_values_fit,
+    constant_values,
+    drawn_weights,
+    node_blocks,
+)
 
 __all__ = ["sharded_sbm", "ShardedGraph"]
 
@@ -61,7 +67,7 @@ def _sample_shard(bounds, p, directed, loops, seeds, first_chunk, values, dtype,
         data = drawn_weights(indptr, indices, start, bounds, spec, chunk_rows, weight_seeds,
                              dtype)
     elif np.ndim(values) == 0:
-        data = np.full(indices.size, values, dtype=dtype)
+        data = constant_values(indices.size, values, dtype)
     else:  # per block pair: the block of each edge's row and of its column
         data = values[blocks_of(bounds, entry_rows(start, indptr)), blocks_of(bounds, indices)]
     return _Shard(start, stop, indptr, indices, data.astype(dtype, copy=False))
