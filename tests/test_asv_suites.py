@@ -24,7 +24,10 @@ from fastnet import bench
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _load_suites():
+@pytest.fixture(scope="module")
+def suites():
+    """benchmarks/bench_cases.py, loaded once (building its classes lists every case's
+    peers, which imports their libraries)."""
     spec = importlib.util.spec_from_file_location("bench_cases", ROOT / "benchmarks" /
                                                   "bench_cases.py")
     module = importlib.util.module_from_spec(spec)
@@ -36,8 +39,7 @@ def _class_name(case_name):
     return "".join(part.capitalize() for part in case_name.split("_"))
 
 
-def test_one_suite_per_case_with_only_its_own_parameters():
-    suites = _load_suites()
+def test_one_suite_per_case_with_only_its_own_parameters(suites):
     expected = set()
     for case in bench.CASES:
         name = _class_name(case.name)
@@ -46,18 +48,17 @@ def test_one_suite_per_case_with_only_its_own_parameters():
         impls = ["fastnet", "reference", *case.peers(), *case.baselines()]
         assert timed.params == (sorted(set(case.sizes)), list(case.dtypes), impls)
         assert ratio.params == (sorted(set(case.sizes)), list(case.dtypes),
-                                  ["reference", *case.peers()])
+                                ["reference", *case.peers()])
         assert timed.case is case and ratio.case is case
         large = case.name.startswith(("mlp_", "dropin_mlp_", "sbm_", "signal_flow_"))
         assert hasattr(timed, "peakmem_call") == large, case.name
     assert set(suites.SUITES) == expected
 
 
-def test_every_parameter_combination_runs():
+def test_every_parameter_combination_runs(suites):
     """No cell of a suite can be n/a: each combination sets up and times its own
     implementation (at the quick size, for cases cheap enough to run here: a peer whose
     label is a dotted name, and one with no peers)."""
-    suites = _load_suites()
     for name in ("Softmax", "Onehot", "OnehotRatio"):
         suite = getattr(suites, name)
         for params in itertools.product(*suite.params):
