@@ -6,6 +6,12 @@ after a parallel region steal the cores the next BLAS call needs, so, unless the
 has chosen otherwise, ``OMP_WAIT_POLICY=PASSIVE`` is set here, before Numba's OpenMP
 threading layer starts (the runtime reads it once, when it loads; :mod:`fastnet._jit`
 imports this module before any kernel can run).
+
+A BLAS cap reaches only the BLAS libraries loaded when it is set (threadpoolctl
+searches the process's loaded libraries).  NumPy's OpenBLAS loads with NumPy, but
+SciPy's - the one every compiled ``np.dot`` and ``scipy.linalg`` call uses - loads
+only when ``scipy.linalg`` is first imported, often inside the first fit.  So every
+cap loads it first; otherwise a one-thread block would run its products on all cores.
 """
 
 from __future__ import annotations
@@ -24,6 +30,12 @@ __all__ = ["limit_threads", "max_threads", "cap_worker_threads", "default_thread
 def max_threads() -> int:
     """Number of threads Numba's pool was started with (``NUMBA_NUM_THREADS``)."""
     return numba.config.NUMBA_NUM_THREADS
+
+
+def _load_blas_libraries() -> None:
+    """Load SciPy's BLAS (the one Numba's ``np.dot`` binds, through
+    ``scipy.linalg.cython_blas``) so that a BLAS cap set next reaches it too."""
+    import scipy.linalg.cython_blas  # noqa: F401
 
 
 def _check_n_threads(n_threads) -> int:
@@ -55,6 +67,7 @@ def limit_threads(n_threads: int, *, blas: bool = True):
         if blas:
             from threadpoolctl import threadpool_limits
 
+            _load_blas_libraries()
             with threadpool_limits(limits=n, user_api="blas"):
                 yield n
         else:
@@ -79,6 +92,7 @@ def cap_worker_threads(n_threads: int) -> int:
     if _process_blas_cap != n:
         from threadpoolctl import threadpool_limits
 
+        _load_blas_libraries()
         threadpool_limits(limits=n, user_api="blas")
         _process_blas_cap = n
     return n

@@ -59,3 +59,52 @@ def test_limit_threads_can_leave_blas_alone():
         assert numba.get_num_threads() == 1
         assert blas_threads() == before
     assert numba.get_num_threads() == numba_before
+
+
+# A fresh interpreter in which NumPy's BLAS is loaded but SciPy's (the one compiled
+# np.dot calls use) is not yet: the state of a user's process before its first fit.
+_FRESH_PROCESS = """
+import sys
+import numpy
+from threadpoolctl import threadpool_info
+from fastnet import _threads
+
+def blas():
+    return sorted((i["filepath"], i["num_threads"]) for i in threadpool_info()
+                  if i["user_api"] == "blas")
+
+assert "scipy.linalg" not in sys.modules, "the test needs SciPy's BLAS not yet loaded"
+assert len(blas()) == 1, blas()
+{body}
+"""
+
+
+def _run_fresh(body):
+    import subprocess
+    import sys
+
+    code = _FRESH_PROCESS.format(body=body)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_limit_threads_reaches_scipys_blas_loaded_later():
+    # the block loads SciPy's BLAS before capping: both libraries are capped inside it,
+    # including after the first compiled product or scipy.linalg import
+    _run_fresh("""
+with _threads.limit_threads(1):
+    inside = blas()
+    import scipy.linalg
+    after_import = blas()
+assert len(inside) == 2 and all(n == 1 for _, n in inside), inside
+assert all(n == 1 for _, n in after_import), after_import
+""")
+
+
+def test_cap_worker_threads_reaches_scipys_blas_loaded_later():
+    _run_fresh("""
+_threads.cap_worker_threads(1)
+import scipy.linalg
+capped = blas()
+assert len(capped) == 2 and all(n == 1 for _, n in capped), capped
+""")
