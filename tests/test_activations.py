@@ -216,6 +216,16 @@ def test_onehot_matches_twin_and_sklearn(rng, dtype):
     assert_array_equal(nn.onehot(np.array([1.0, 0.0]), 2), [[0, 1], [1, 0]])
 
 
+def test_onehot_parallel_kernel_matches_twin(rng, dtype):
+    # above PARALLEL_MIN_WORK the rows are written by the parallel kernel
+    from fastnet._jit import PARALLEL_MIN_WORK
+
+    y = rng.integers(0, 7, PARALLEL_MIN_WORK // 7 + 1001)
+    out = nn.onehot(y, 7, dtype=dtype)
+    assert out.size >= PARALLEL_MIN_WORK and out.dtype == dtype
+    assert_array_equal(out, ref.onehot(y, 7, dtype))
+
+
 # ---------------------------------------------------------------- bad input
 ALL = [nn.softplus, nn.softplus_grad, nn.softmax, nn.log_softmax]
 

@@ -321,6 +321,17 @@ def cross_entropy(labels: ArrayLike, probs: ArrayLike) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- onehot
+@serial_or_parallel_jit
+def _onehot_kernel(labels, out):
+    """Row i of ``out`` = zeros with a 1 in column ``labels[i]``, rows over the threads:
+    the whole matrix is written (and its pages first touched) in parallel, where
+    ``np.zeros`` + a scatter leaves that to one thread."""
+    for i in prange(labels.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = 0
+        out[i, labels[i]] = 1
+
+
 def onehot(y: ArrayLike, n_classes: int | None = None,
            dtype: DTypeLike = np.float64) -> np.ndarray:
     """One-hot matrix of integer labels: row i has a 1 in column ``y[i]``.
@@ -347,6 +358,6 @@ def onehot(y: ArrayLike, n_classes: int | None = None,
     dtype = check_float_dtype(dtype)
     check_fits_in_memory(labels.size * n_classes * dtype.itemsize, "n_classes",
                          f"a {labels.size} x {n_classes} one-hot matrix")
-    out = np.zeros((labels.size, n_classes), dtype=dtype)
-    out[np.arange(labels.size), labels] = 1
+    out = np.empty((labels.size, n_classes), dtype=dtype)
+    _onehot_kernel(out.size)(labels, out)
     return out
