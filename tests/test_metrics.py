@@ -49,6 +49,24 @@ def test_large_n_matches_scikit_learn(rng):
                                   skm.cluster.contingency_matrix(a, b))
 
 
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint16, np.uint64])
+def test_integer_encoding_equals_np_unique(rng, dtype):
+    # the compiled encoding (parallel above PARALLEL_MIN_WORK labels) against NumPy's
+    # sort-based one, with gaps between the values and labels from both ends of the range
+    from fastnet._jit import PARALLEL_MIN_WORK
+    from fastnet.cluster.metrics import _encode
+
+    values = np.array([0, 3, 4, 9, 1000, 65535], dtype=dtype)
+    for n in (50, PARALLEL_MIN_WORK + 17):
+        labels = values[rng.integers(0, values.size - 1, n)]
+        labels[-1] = values[-1]
+        codes, found = _encode(labels, "labels")
+        expected_values, expected_codes = np.unique(labels, return_inverse=True)
+        np.testing.assert_array_equal(found, expected_values)
+        np.testing.assert_array_equal(codes, expected_codes)
+        assert codes.dtype == np.int64
+
+
 def test_calinski_harabasz_and_within_distance(rng):
     X = rng.standard_normal((500, 6)) + rng.integers(0, 3, (500, 1)) * 4
     for labels in (rng.integers(0, 4, 500), np.repeat(np.array(["a", "b"]), 250)):

@@ -74,17 +74,46 @@ def _pairwise_within(X, order, starts, out):
         out[g] = total
 
 
+# Integer labels are encoded by three passes over the threads: their range, the values
+# present, and each label's code (exact for any thread count: min, max and the marks
+# do not depend on the order).
+@serial_or_parallel_jit
+def _label_range(labels):
+    lo = hi = labels[0]
+    for i in prange(labels.shape[0]):
+        lo = min(lo, labels[i])
+        hi = max(hi, labels[i])
+    return lo, hi
+
+
+@serial_or_parallel_jit
+def _mark_present(labels, present):
+    for i in prange(labels.shape[0]):
+        present[labels[i]] = True
+
+
+@serial_or_parallel_jit
+def _label_codes(labels, lookup, codes):
+    for i in prange(labels.shape[0]):
+        codes[i] = lookup[labels[i]]
+
+
 # ---------------------------------------------------------------- encoding
 def _encode(labels, name):
     """(codes 0..c-1 as int64, the label values in code order)."""
     arr = np.asarray(labels)
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D; got shape {arr.shape}")
-    if arr.dtype.kind in "iu" and arr.size and arr.min() >= 0 and arr.max() <= 4 * arr.size:
-        present = np.zeros(int(arr.max()) + 1, dtype=bool)
-        present[arr] = True
-        lookup = np.cumsum(present) - 1
-        return lookup[arr].astype(np.int64), np.flatnonzero(present)
+    if arr.dtype.kind in "iu" and arr.size:
+        arr = np.ascontiguousarray(arr)
+        lo, hi = _label_range(arr.size)(arr)
+        if lo >= 0 and hi <= 4 * arr.size:  # values index a table of O(n) entries
+            present = np.zeros(int(hi) + 1, dtype=bool)
+            _mark_present(arr.size)(arr, present)
+            lookup = np.cumsum(present) - 1
+            codes = np.empty(arr.size, dtype=np.int64)
+            _label_codes(arr.size)(arr, lookup, codes)
+            return codes, np.flatnonzero(present)
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         raise ValueError(f"{name} must not contain NaN or inf")
     try:
