@@ -192,6 +192,34 @@ def test_both_drivers_agree_with_empty_clusters(rng, dtype):
         assert np.bincount(python.labels, minlength=7).min() > 0
 
 
+
+@pytest.mark.no_jit
+def test_both_drivers_agree_from_previous_labels(rng):
+    """Starts with labels (random partitions): the first iteration compares with them,
+    later ones learn from the bounded kernel whether a label changed; the drivers stop
+    at the same iteration, also when the start's labels are already Lloyd's."""
+    import sys
+
+    module = sys.modules["fastnet.cluster.kmeans"]
+    X = rng.standard_normal((3000, 4)) + rng.integers(0, 5, (3000, 1)) * 3.0
+    init = np.ascontiguousarray(X[:6])
+    assert X.size * 6 >= module.PARALLEL_MIN_WORK  # the python loop's parallel kernel
+    converged = module._lloyd_compiled_loop(X, init, 300, 0.0, module._Workspace(3000, 4, 6,
+                                                                                  X.dtype))
+    starts = [(init, rng.integers(0, 6, 3000)), (converged.centers, converged.labels)]
+    for centers, labels in starts:
+        results = [driver(X, centers, 300, 0.0, module._Workspace(3000, 4, 6, X.dtype),
+                          labels)
+                   for driver in (module._lloyd_python_loop, module._lloyd_compiled_loop)]
+        python, compiled = results
+        # the same iterations; sums over other row chunks (12 parallel, 1 compiled) round
+        # differently in the last bit
+        assert_array_equal(python.labels, compiled.labels)
+        assert_allclose(python.centers, compiled.centers, rtol=1e-14)
+        assert python.n_iter == compiled.n_iter
+    assert python.n_iter == 1  # Lloyd's labels from the start: stopped at once
+
+
 def test_result_is_a_frozen_dataclass(blobs):
     import dataclasses
 

@@ -128,6 +128,7 @@ def _assign_from_products(X, centers, zero, products, center_norms, labels, dist
 
 @serial_or_parallel_jit(reassociate=True)
 def _assign_with_bounds(X, centers, zero, half_gaps, labels, upper, lower, distances, exact,
+                        shifts, largest, largest_at, second_largest, entry_labels, changes,
                         sums, counts):
     """Lloyd's assignment with Hamerly's bounds (Euclidean, not squared): ``upper[i]``
     bounds the distance to the point's centre, ``lower[i]`` the distance to every
@@ -139,6 +140,12 @@ def _assign_with_bounds(X, centers, zero, half_gaps, labels, upper, lower, dista
     Sums and counts of the labels are accumulated per chunk as in
     :func:`_assign_accumulate`.
 
+    The bounds are first moved for centres that moved by ``shifts`` since the bounds
+    were set, as :func:`_move_bounds` does (all zero: not moved), inside this pass
+    rather than in a serial pass of their own.  The labels on entry go to
+    ``entry_labels`` and ``changes[c]`` counts the rows of chunk c whose label changed,
+    so the driver learns "labels as before" without a serial comparison.
+
     With ``upper`` = inf and ``lower`` = ``half_gaps`` = 0 it is the plain assignment:
     every row measures all k distances (a row at distance 0 from its starting label
     keeps it, as the plain argmin would)."""
@@ -147,14 +154,18 @@ def _assign_with_bounds(X, centers, zero, half_gaps, labels, upper, lower, dista
     for c in prange(sums.shape[0]):
         sums[c] = 0.0
         counts[c] = 0
+        changed = 0
         for i in range(c * rows, min(n, (c + 1) * rows)):
-            label = labels[i]
-            bound = max(half_gaps[label], lower[i])
+            label = old = labels[i]
+            entry_labels[i] = old
+            up = upper[i] + shifts[label]
+            low = lower[i] - (second_largest if label == largest_at else largest)
+            bound = max(half_gaps[label], low)
             own = -1.0  # not measured
-            if upper[i] > bound:
+            if up > bound:
                 own = _squared_distance(X, i, centers, label, zero)
-                upper[i] = math.sqrt(own)
-                if upper[i] > bound:
+                up = math.sqrt(own)
+                if up > bound:
                     best, second, best_j = np.inf, np.inf, 0
                     for j in range(centers.shape[0]):
                         dist = _squared_distance(X, i, centers, j, zero)
@@ -164,16 +175,21 @@ def _assign_with_bounds(X, centers, zero, half_gaps, labels, upper, lower, dista
                             second = dist
                     label = best_j
                     own = best
-                    upper[i] = math.sqrt(best)
-                    lower[i] = math.sqrt(second)
+                    up = math.sqrt(best)
+                    low = math.sqrt(second)
+            upper[i] = up
+            lower[i] = low
             if exact:
                 if own < 0.0:
                     own = _squared_distance(X, i, centers, label, zero)
                 distances[i] = own
+            if label != old:
+                changed += 1
             labels[i] = label
             counts[c, label] += 1
             for t in range(X.shape[1]):
                 sums[c, label, t] += X[i, t]
+        changes[c] = changed
 
 
 @jit
@@ -293,13 +309,16 @@ class _Workspace:
         self.sums = np.empty((n_chunks, k, d))
         self.counts = np.empty((n_chunks, k), dtype=np.int64)
         self.products = np.empty((n, k), dtype=dtype) if d >= WIDE else None
+        # the bounded kernel's labels on entry and per-chunk counts of changed labels
+        self.entry_labels = np.empty(n if d < WIDE else 0, dtype=np.int64)
+        self.changes = np.empty(n_chunks, dtype=np.int64)
 
-    def assign(self, X, centers, bounds=None):
+    def assign(self, X, centers, bounds=None, move=None):
         """Labels and exact distances for ``centers``; returns the merged (sums, counts)
         of the labels.  Narrow data above the parallel threshold take the bounded
         kernel, with ``bounds`` = (half gaps, upper, lower) valid for ``centers`` and
-        :attr:`labels`, or none (every distance measured): the kernel a fit has
-        compiled already, not one more."""
+        :attr:`labels` once moved by ``move`` (see :func:`_no_move`), or none (every
+        distance measured): the kernel a fit has compiled already, not one more."""
         if self.products is None and X.size * len(centers) < PARALLEL_MIN_WORK:
             _assign_accumulate.serial(X, centers, X.dtype.type(0), self.labels,
                                       self.distances, self.sums, self.counts)
@@ -310,7 +329,8 @@ class _Workspace:
                 bounds = (np.zeros(k), np.full(n, np.inf), np.zeros(n))
             _assign_with_bounds.parallel(X, centers, X.dtype.type(0), bounds[0],
                                          self.labels, bounds[1], bounds[2], self.distances,
-                                         True, self.sums, self.counts)
+                                         True, *(move or _no_move(k)), self.entry_labels,
+                                         self.changes, self.sums, self.counts)
         else:
             np.matmul(X, centers.T, out=self.products)
             center_norms = np.einsum("ij,ij->i", centers, centers)
@@ -325,45 +345,76 @@ class _Workspace:
                             float(self.distances.sum(dtype=np.float64)), n_iter)
 
 
+def _no_move(k):
+    """Bound moves (shifts, largest, its centre, second largest) that move nothing."""
+    return np.zeros(k), 0.0, -1, 0.0
+
+
 def _lloyd_python_loop(X, centers, max_iter, tol_abs, work, previous_labels=None):
     """Lloyd's iterations driven from Python, each step one (parallel) kernel: Hamerly's
-    bounds for narrow data, BLAS products (:func:`_assign_from_products`) for wide."""
+    bounds for narrow data, BLAS products (:func:`_assign_from_products`) for wide.
+
+    With bounds, the kernel of the next iteration moves the bounds for this
+    iteration's centre shifts and reports whether any label changed: the loop makes no
+    serial pass over the rows, except to compare with ``previous_labels`` in the first
+    iteration and after an empty cluster's relocation has moved labels."""
     centers = centers.copy()
-    previous = (np.full(X.shape[0], -1, dtype=np.int64) if previous_labels is None
-                else previous_labels.copy())
+    n, k = X.shape[0], len(centers)
     bounded = work.products is None  # Hamerly's bounds for narrow data
-    upper, lower = np.full(X.shape[0], np.inf), np.zeros(X.shape[0])
+    if bounded:
+        previous = previous_labels  # None: -1 everywhere, which no label equals
+        upper, lower = np.full(n, np.inf), np.zeros(n)
+        move = _no_move(k)  # the moves of the last shift, made by the next pass
+    else:
+        previous = (np.full(n, -1, dtype=np.int64) if previous_labels is None
+                    else previous_labels.copy())
     work.labels[:] = 0
     n_iter = 0
     while n_iter < max_iter:
         n_iter += 1
         if bounded:
-            _assign_with_bounds(X.size * len(centers))(
+            _assign_with_bounds(X.size * k)(
                 X, centers, X.dtype.type(0), half_gaps(centers), work.labels, upper, lower,
-                work.distances, False, work.sums, work.counts)
+                work.distances, False, *move, work.entry_labels, work.changes, work.sums,
+                work.counts)
+            move = _no_move(k)
             sums, counts = work.sums.sum(axis=0), work.counts.sum(axis=0)
+            if n_iter > 1:  # the labels on entry were the last iteration's
+                previous, unchanged = work.entry_labels, not work.changes.any()
+            else:
+                unchanged = previous is not None and np.array_equal(work.labels, previous)
         else:
             sums, counts = work.assign(X, centers)
         if not counts.all():
             if bounded:  # relocation needs every exact distance; it moves labels
+                if previous is not None:
+                    previous = previous.copy()  # the next pass overwrites entry_labels
                 sums, counts = work.assign(X, centers, (half_gaps(centers), upper, lower))
                 upper[:] = np.inf
             _relocate_empty_clusters(X, work.labels, work.distances, sums, counts)
+            if bounded:
+                unchanged = previous is not None and np.array_equal(work.labels, previous)
         new = (sums / counts[:, None]).astype(X.dtype)
-        if np.array_equal(work.labels, previous):
+        if not bounded:
+            unchanged = np.array_equal(work.labels, previous)
+        if unchanged:
             break
         moved = np.sqrt(((new - centers) ** 2).sum(axis=1))
         if bounded:
             order = np.argsort(-moved, kind="stable")
             second = moved[order[1]] if moved.size > 1 else 0.0
-            _move_bounds(work.labels, upper, lower, moved, moved[order[0]], order[0], second)
+            move = (moved, moved[order[0]], order[0], second)
         shift = float((moved ** 2).sum())
         centers = new
         if shift <= tol_abs:
             break
-        previous[:] = work.labels
+        if not bounded:
+            previous[:] = work.labels
     # labels and exact distances for the final centres (the inertia's)
-    work.assign(X, centers, (half_gaps(centers), upper, lower) if bounded else None)
+    if bounded:
+        work.assign(X, centers, (half_gaps(centers), upper, lower), move)
+    else:
+        work.assign(X, centers)
     return work.result(centers, n_iter)
 
 
