@@ -355,8 +355,8 @@ class GaussianMixture(DensityMixin, BaseEstimator):
             weights, means, covariances = _seeds_start(X, K, self.init_params, draw,
                                                        self.reg_covar, cov)
             return self._seeds_parameters(cov, inits, weights, means, covariances)
-        resp = _sklearn_resp(X, K, self.init_params, draw)
-        return _start_from_resp(X, resp, self.reg_covar, cov, inits)
+        resp, counts = _sklearn_resp(X, K, self.init_params, draw)
+        return _start_from_resp(X, resp, self.reg_covar, cov, inits, counts)
 
     def _fastnet_seeding(self):
         return self.init_params in SEEDS_INITS or isinstance(

@@ -592,9 +592,12 @@ class Covariance:
             return _flipped_cholesky(precisions)
         return np.sqrt(precisions)
 
-    def from_resp(self, X, resp, reg_covar):
-        """(N_k + 10 eps, means, covariances) of responsibilities ``resp``."""
-        nk = resp.sum(axis=0) + 10 * np.finfo(np.float64).eps
+    def from_resp(self, X, resp, reg_covar, counts=None):
+        """(N_k + 10 eps, means, covariances) of responsibilities ``resp``; ``counts``,
+        when given, are its column sums as integers (one-hot rows), which spares a
+        single-threaded pass over the n x K matrix."""
+        nk = (resp.sum(axis=0) if counts is None else counts.astype(np.float64)) \
+            + 10 * np.finfo(np.float64).eps
         means = resp.T @ X / nk[:, None]
         return nk, means, _covariances_from_resp(X, resp, nk, means, reg_covar, self.name)
 

@@ -32,17 +32,21 @@ def _seeds_start(X, K, init_params, generator, reg_covar, cov):
 
         labels = kmeans(X, K, n_init=1, seed=generator.integers(2**32)).labels
         resp[np.arange(n), labels] = 1
+        counts = np.bincount(labels, minlength=K)
     elif init_params == "random":
         resp = generator.uniform(size=(n, K))
         resp /= resp.sum(axis=1)[:, None]
+        counts = None
     elif init_params == "k-means++":  # scikit-learn's, from a RandomState the generator seeds
         from sklearn.cluster import kmeans_plusplus
 
         state = np.random.RandomState(generator.integers(2**32))
         resp[kmeans_plusplus(X, K, random_state=state)[1], np.arange(K)] = 1
+        counts = np.ones(K, dtype=np.int64)
     else:  # random_from_data
         resp[generator.choice(n, K, replace=False), np.arange(K)] = 1
-    nk, means, covariances = cov.from_resp(X, resp, reg_covar)
+        counts = np.ones(K, dtype=np.int64)
+    nk, means, covariances = cov.from_resp(X, resp, reg_covar, counts)
     return nk / n, means, covariances
 
 
@@ -51,9 +55,13 @@ def _sklearn_resp(X, K, init_params, random_state):
     (a ``RandomState``): 'kmeans' labels of ``KMeans(K, n_init=1)`` (fastnet's, the same
     as scikit-learn's), 'k-means++' the rows of scikit-learn's ``kmeans_plusplus``
     centres, 'random' uniform draws normalised per row, 'random_from_data' K distinct
-    rows."""
+    rows.  Returns ``(resp, counts)``: ``counts`` are the column sums of one-hot
+    responsibilities as integers (None for 'random'), which ``from_resp`` takes instead
+    of summing the n x K matrix (sums of zeros and ones are exact, so the bits are
+    the same)."""
     n = X.shape[0]
     resp = np.zeros((n, K))
+    counts = np.ones(K, dtype=np.int64)  # K distinct rows, one per component
     if init_params == "kmeans":
         # fastnet's KMeans draws its k-means++ start from random_state as scikit-learn's
         # does and converges to the same labels (tests/test_gmm.py checks the fit)
@@ -61,6 +69,7 @@ def _sklearn_resp(X, K, init_params, random_state):
 
         labels = KMeans(n_clusters=K, n_init=1, random_state=random_state).fit(X).labels_
         resp[np.arange(n), labels] = 1
+        counts = np.bincount(labels, minlength=K)
     elif init_params == "k-means++":
         from sklearn.cluster import kmeans_plusplus
 
@@ -69,9 +78,10 @@ def _sklearn_resp(X, K, init_params, random_state):
     elif init_params == "random":
         resp = random_state.uniform(size=(n, K))
         resp /= resp.sum(axis=1)[:, None]
+        counts = None
     else:  # random_from_data
         resp[random_state.choice(n, size=K, replace=False), np.arange(K)] = 1
-    return resp
+    return resp, counts
 
 
 def _check_inits(weights_init, means_init, precisions_init, K, d):
@@ -141,14 +151,15 @@ def _check_sklearn_inits(model, cov, d):
                  for a in (weights, means, precisions))
 
 
-def _start_from_resp(X, resp, reg_covar, cov, inits):
-    """scikit-learn's start: the parameters of ``resp`` (None: every part given),
-    each replaced by its ``*_init`` when given.  Returns (weights, means, covariances,
-    precision Cholesky factors)."""
+def _start_from_resp(X, resp, reg_covar, cov, inits, counts=None):
+    """scikit-learn's start: the parameters of ``resp`` (None: every part given;
+    ``counts``: its column sums when they are integers), each replaced by its
+    ``*_init`` when given.  Returns (weights, means, covariances, precision Cholesky
+    factors)."""
     weights_init, means_init, precisions_init = inits
     weights = means = covariances = None
     if resp is not None:
-        nk, means, covariances = cov.from_resp(X, resp, reg_covar)
+        nk, means, covariances = cov.from_resp(X, resp, reg_covar, counts)
         weights = nk / X.shape[0]
     weights = weights if weights_init is None else weights_init
     means = means if means_init is None else means_init
