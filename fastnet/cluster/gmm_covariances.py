@@ -50,7 +50,37 @@ COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 
 
 # ---------------------------------------------------------------- diag / spherical pass
-@serial_or_parallel_jit(reassociate=True)
+@jit(inline="always")
+def _weighted_deviation_sums(x, w, mu, m, s1, s2):
+    """``(s1 + sum w (x - mu), s2 + sum w (x - mu)^2)`` over ``x[:m]``, in four
+    interleaved partial sums added in a fixed order.  The pass is compiled without
+    reassociation, which would let LLVM regroup a plain sum differently in the
+    freshly compiled and the cached copy of a parallel kernel (different last bits,
+    issue 19); written out like this the sum still vectorises, and its order is the
+    code's."""
+    a0 = a1 = a2 = a3 = 0.0
+    b0 = b1 = b2 = b3 = 0.0
+    r = 0
+    while r + 4 <= m:
+        d0, d1, d2, d3 = x[r] - mu, x[r + 1] - mu, x[r + 2] - mu, x[r + 3] - mu
+        a0 += w[r] * d0
+        a1 += w[r + 1] * d1
+        a2 += w[r + 2] * d2
+        a3 += w[r + 3] * d3
+        b0 += w[r] * d0 * d0
+        b1 += w[r + 1] * d1 * d1
+        b2 += w[r + 2] * d2 * d2
+        b3 += w[r + 3] * d3 * d3
+        r += 4
+    while r < m:
+        dr = x[r] - mu
+        a0 += w[r] * dr
+        b0 += w[r] * dr * dr
+        r += 1
+    return s1 + ((a0 + a1) + (a2 + a3)), s2 + ((b0 + b1) + (b2 + b3))
+
+
+@serial_or_parallel_jit
 def _em_pass_diag(X, means, precisions, log_weights, log_det, counts, first, second,
                   log_norms, log_resp, row_norms, predict):
     """E-step for every point with per-feature precisions ``precisions[k, t]``, and per
@@ -96,15 +126,8 @@ def _em_pass_diag(X, means, precisions, log_weights, log_det, counts, first, sec
             for k in range(K):
                 N[k] += _normalised_weight(resp, acc, k, m)
                 for t in range(d):
-                    mu = means[k, t]
-                    s1 = 0.0
-                    s2 = 0.0
-                    for r in range(m):
-                        diff = block[t, r] - mu
-                        s1 += resp[k, r] * diff
-                        s2 += resp[k, r] * diff * diff
-                    S1[k, t] += s1
-                    S2[k, t] += s2
+                    S1[k, t], S2[k, t] = _weighted_deviation_sums(
+                        block[t], resp[k], means[k, t], m, S1[k, t], S2[k, t])
         log_norms[c] = total
 
 
@@ -140,7 +163,7 @@ def _m_step_spherical(n, shift, N, S1, S2, reg_covar):
 
 
 # ---------------------------------------------------------------- tied pass
-@serial_or_parallel_jit(reassociate=True)
+@serial_or_parallel_jit
 def _em_pass_tied(X, centre, means, prec_chol, log_weights, log_det, counts, first,
                   log_norms, log_resp, row_norms, predict):
     """E-step for every point with the one precision factor ``prec_chol`` (d, d), and
