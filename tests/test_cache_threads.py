@@ -191,6 +191,24 @@ def test_gmm_every_covariance_type_compiled_equals_cached(tmp_path):
     assert compiled == loaded
 
 
+@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="nothing is compiled")
+def test_calinski_harabasz_compiled_equals_cached(tmp_path):
+    # its squared deviations were a reassociated sum in a parallel kernel: on these
+    # data a fresh compile and the cache gave different last bits (as for the GMM above)
+    code = """
+        import numpy as np
+        from fastnet.cluster import KMeans, calinski_harabasz_score
+        rng = np.random.default_rng(50002)
+        X = rng.normal(0, 3, (3, 2))[rng.integers(0, 3, 50000)] + rng.standard_normal((50000, 2))
+        labels = KMeans(3, random_state=2).fit(X).labels_
+        print(repr(calinski_harabasz_score(X, labels)))
+        print("hits 0 misses 0")
+    """
+    compiled = _finish(_python(code, tmp_path))[0]
+    loaded = _finish(_python(code, tmp_path))[0]
+    assert compiled == loaded
+
+
 _TABLE_DIGESTS = """
     import dataclasses
     import hashlib

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._jit import parallel_jit, prange, serial_or_parallel_jit
+from .._jit import jit, parallel_jit, prange, serial_or_parallel_jit
 from .._validation import as_2d_float, check_fits_in_memory
 
 __all__ = ["adjusted_rand_score", "homogeneity_score", "calinski_harabasz_score",
@@ -47,16 +47,36 @@ def _cluster_sums(X, codes, sums, counts):
                 chunk_sums[codes[i], t] += X[i, t]
 
 
-@serial_or_parallel_jit(reassociate=True)
+@jit(inline="always")
+def _row_squared_deviation(X, i, centers, code):
+    total = 0.0
+    for t in range(X.shape[1]):
+        diff = X[i, t] - centers[code, t]
+        total += diff * diff
+    return total
+
+
+@serial_or_parallel_jit
 def _squared_deviations(X, codes, centers, partial):
-    n, d = X.shape
+    """``partial[c]`` = sum of squared deviations of chunk c's rows from their centres,
+    in four interleaved row sums added in a fixed order.  No reassociation: LLVM
+    optimises a parallel kernel's body twice (its gufunc, then the linking module) and
+    could regroup a reassociable sum differently in the freshly compiled and the cached
+    copy (other last bits, issue 19); the four sums keep the adds independent."""
+    n = X.shape[0]
     for c in prange(partial.shape[0]):
-        total = 0.0
-        for i in range(c * CHUNK, min(n, (c + 1) * CHUNK)):
-            for t in range(d):
-                diff = X[i, t] - centers[codes[i], t]
-                total += diff * diff
-        partial[c] = total
+        s0 = s1 = s2 = s3 = 0.0
+        i, stop = c * CHUNK, min(n, (c + 1) * CHUNK)
+        while i + 4 <= stop:
+            s0 += _row_squared_deviation(X, i, centers, codes[i])
+            s1 += _row_squared_deviation(X, i + 1, centers, codes[i + 1])
+            s2 += _row_squared_deviation(X, i + 2, centers, codes[i + 2])
+            s3 += _row_squared_deviation(X, i + 3, centers, codes[i + 3])
+            i += 4
+        while i < stop:
+            s0 += _row_squared_deviation(X, i, centers, codes[i])
+            i += 1
+        partial[c] = (s0 + s1) + (s2 + s3)
 
 
 @parallel_jit(reassociate=True)
