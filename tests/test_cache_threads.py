@@ -61,6 +61,18 @@ def _finish(process):
     return digests, int(hits), int(misses)
 
 
+def _compiled_then_loaded(code, cache_dir, timeout=600):
+    """Stdout of ``code`` in a process that compiles into the empty ``cache_dir``, then
+    in one that loads every kernel from it."""
+    outputs = []
+    for _ in range(2):
+        process = _python(code, cache_dir)
+        out, err = process.communicate(timeout=timeout)
+        assert process.returncode == 0, err[-2000:]
+        outputs.append(out)
+    return outputs
+
+
 def _cache_files(cache_dir):
     return sorted(str(p.relative_to(cache_dir)) for p in cache_dir.rglob("*")
                   if p.suffix in (".nbi", ".nbc"))
@@ -159,10 +171,8 @@ def test_gmm_parallel_e_step_compiled_equals_cached(tmp_path):
         X = np.random.default_rng(0).standard_normal((5000, 3))
         fit = gaussian_mixture(X, 4, seed=2, max_iter=15, tol=0.0)
         print(repr(fit.lower_bound))
-        print("hits 0 misses 0")
     """
-    compiled = _finish(_python(code, tmp_path))[0]
-    loaded = _finish(_python(code, tmp_path))[0]
+    compiled, loaded = _compiled_then_loaded(code, tmp_path)
     assert compiled == loaded
 
 
@@ -184,10 +194,8 @@ def test_gmm_every_covariance_type_compiled_equals_cached(tmp_path):
             for a in (m.weights_, m.means_, m.covariances_):
                 h.update(np.ascontiguousarray(a).tobytes())
         print(h.hexdigest())
-        print("hits 0 misses 0")
     """
-    compiled = _finish(_python(code, tmp_path))[0]
-    loaded = _finish(_python(code, tmp_path))[0]
+    compiled, loaded = _compiled_then_loaded(code, tmp_path)
     assert compiled == loaded
 
 
@@ -202,10 +210,8 @@ def test_calinski_harabasz_compiled_equals_cached(tmp_path):
         X = rng.normal(0, 3, (3, 2))[rng.integers(0, 3, 50000)] + rng.standard_normal((50000, 2))
         labels = KMeans(3, random_state=2).fit(X).labels_
         print(repr(calinski_harabasz_score(X, labels)))
-        print("hits 0 misses 0")
     """
-    compiled = _finish(_python(code, tmp_path))[0]
-    loaded = _finish(_python(code, tmp_path))[0]
+    compiled, loaded = _compiled_then_loaded(code, tmp_path)
     assert compiled == loaded
 
 
@@ -255,13 +261,8 @@ def test_every_benchmark_case_gives_the_same_bits_compiled_and_loaded(tmp_path):
     """Issue 19: the result of every case of the benchmark table (its fast callable at
     the quick size, in each of its dtypes), in a process that compiles every kernel into
     an empty cache and in one that loads them all from it, is the same bytes."""
-    outputs = []
-    for _ in range(2):
-        process = _python(_TABLE_DIGESTS, tmp_path)
-        out, err = process.communicate(timeout=900)
-        assert process.returncode == 0, err[-2000:]
-        outputs.append(out.splitlines())
-    compiled, loaded = outputs
+    compiled, loaded = (out.splitlines() for out in
+                        _compiled_then_loaded(_TABLE_DIGESTS, tmp_path, timeout=900))
     assert len(compiled) >= 50  # every case and dtype
     assert [line for line in compiled if line not in loaded] == []
     assert compiled == loaded

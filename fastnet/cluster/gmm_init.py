@@ -27,6 +27,7 @@ def _seeds_start(X, K, init_params, generator, reg_covar, cov):
                        "spherical": np.full(K, np.diag(sample_cov).mean())}[cov.name]
         return np.full(K, 1.0 / K), means, covariances
     resp = np.zeros((n, K))
+    counts = np.ones(K, dtype=np.int64)  # one-hot columns' sums (K distinct rows: ones)
     if init_params in ("kmeans", "fastnet_kmeans"):
         from .kmeans import kmeans
 
@@ -42,10 +43,8 @@ def _seeds_start(X, K, init_params, generator, reg_covar, cov):
 
         state = np.random.RandomState(generator.integers(2**32))
         resp[kmeans_plusplus(X, K, random_state=state)[1], np.arange(K)] = 1
-        counts = np.ones(K, dtype=np.int64)
     else:  # random_from_data
         resp[generator.choice(n, K, replace=False), np.arange(K)] = 1
-        counts = np.ones(K, dtype=np.int64)
     nk, means, covariances = cov.from_resp(X, resp, reg_covar, counts)
     return nk / n, means, covariances
 
