@@ -159,63 +159,11 @@ def test_reductions_do_not_depend_on_the_number_of_threads():
     assert output_with_threads(code, 1) == output_with_threads(code, 2)
 
 
-@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="nothing is compiled")
-def test_gmm_parallel_e_step_compiled_equals_cached(tmp_path):
-    # Earlier environments gave a different last bit in one chunk's log-likelihood sum
-    # of the parallel E-step when freshly compiled (issue 19); with numba 0.68 and
-    # llvmlite 0.50 here (the cause was never pinned down), compiled and cached agree in
-    # every run, so a difference is a regression again
-    code = """
-        import numpy as np
-        from fastnet.cluster import gaussian_mixture
-        X = np.random.default_rng(0).standard_normal((5000, 3))
-        fit = gaussian_mixture(X, 4, seed=2, max_iter=15, tol=0.0)
-        print(repr(fit.lower_bound))
-    """
-    compiled, loaded = _compiled_then_loaded(code, tmp_path)
-    assert compiled == loaded
-
-
-@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="nothing is compiled")
-def test_gmm_every_covariance_type_compiled_equals_cached(tmp_path):
-    # the tied and diag/spherical passes were compiled with reassociation: LLVM
-    # optimises a parallel kernel's body once in its gufunc and again in the module
-    # that links it, and regrouped their sums differently in the two, so a fresh
-    # compile and the cache gave different last bits of the fitted parameters
-    code = """
-        import hashlib
-        import numpy as np
-        from fastnet.cluster import GaussianMixture
-        rng = np.random.default_rng(0)
-        X = rng.normal(0, 3, (6, 5))[rng.integers(0, 6, 20000)] + rng.standard_normal((20000, 5))
-        h = hashlib.sha256()
-        for kind in ("full", "tied", "diag", "spherical"):
-            m = GaussianMixture(6, covariance_type=kind, random_state=1, max_iter=20).fit(X)
-            for a in (m.weights_, m.means_, m.covariances_):
-                h.update(np.ascontiguousarray(a).tobytes())
-        print(h.hexdigest())
-    """
-    compiled, loaded = _compiled_then_loaded(code, tmp_path)
-    assert compiled == loaded
-
-
-@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="nothing is compiled")
-def test_calinski_harabasz_compiled_equals_cached(tmp_path):
-    # its squared deviations were a reassociated sum in a parallel kernel: on these
-    # data a fresh compile and the cache gave different last bits (as for the GMM above)
-    code = """
-        import numpy as np
-        from fastnet.cluster import KMeans, calinski_harabasz_score
-        rng = np.random.default_rng(50002)
-        X = rng.normal(0, 3, (3, 2))[rng.integers(0, 3, 50000)] + rng.standard_normal((50000, 2))
-        labels = KMeans(3, random_state=2).fit(X).labels_
-        print(repr(calinski_harabasz_score(X, labels)))
-    """
-    compiled, loaded = _compiled_then_loaded(code, tmp_path)
-    assert compiled == loaded
-
-
-_TABLE_DIGESTS = """
+# One script, run once in a process that compiles every kernel it needs into an empty
+# cache and once in a process that loads them all: each line is "<what> <digest>", and
+# the tests below compare their own lines.  (Each scenario in its own pair of processes
+# compiled the same k-means and GMM kernels four times over: 40 s of CI.)
+_COMPILED_VS_CACHED = """
     import dataclasses
     import hashlib
     import warnings
@@ -224,6 +172,7 @@ _TABLE_DIGESTS = """
     import scipy.sparse
 
     from fastnet.bench import CASES
+    from fastnet.cluster import GaussianMixture, KMeans, calinski_harabasz_score
 
     warnings.simplefilter("ignore")
 
@@ -247,22 +196,66 @@ _TABLE_DIGESTS = """
         else:
             h.update(repr(value).encode())
 
+    # every case of the benchmark table at its quick size, in each of its dtypes
     for case in CASES:
         for dtype in case.dtypes:
             h = hashlib.sha256()
             np.random.seed(0)  # PCA(30)'s defaults draw from the global RandomState
             digest(case.fast(*case.inputs(case.sizes[0], dtype)), h)
-            print(case.name, dtype, h.hexdigest()[:16])
+            print("table", case.name, dtype, h.hexdigest()[:16])
+
+    # the tied and diag/spherical passes were compiled with reassociation: LLVM
+    # optimises a parallel kernel's body once in its gufunc and again in the module
+    # that links it, and regrouped their sums differently in the two, so a fresh
+    # compile and the cache gave different last bits of the fitted parameters on these
+    # data (the table's 2,000-row inputs did not show it)
+    rng = np.random.default_rng(0)
+    X = rng.normal(0, 3, (6, 5))[rng.integers(0, 6, 20000)] + rng.standard_normal((20000, 5))
+    for kind in ("full", "tied", "diag", "spherical"):
+        m = GaussianMixture(6, covariance_type=kind, random_state=1, max_iter=20).fit(X)
+        h = hashlib.sha256()
+        digest([m.weights_, m.means_, m.covariances_, m.lower_bound_], h)
+        print("gmm", kind, h.hexdigest()[:16])
+
+    # Calinski-Harabasz's squared deviations were a reassociated sum in a parallel
+    # kernel: on these data a fresh compile and the cache gave different last bits
+    rng = np.random.default_rng(50002)
+    X = rng.normal(0, 3, (3, 2))[rng.integers(0, 3, 50000)] + rng.standard_normal((50000, 2))
+    labels = KMeans(3, random_state=2).fit(X).labels_
+    print("calinski_harabasz", repr(calinski_harabasz_score(X, labels)))
 """
 
 
-@pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT") == "1", reason="nothing is compiled")
-def test_every_benchmark_case_gives_the_same_bits_compiled_and_loaded(tmp_path):
+@pytest.fixture(scope="module")
+def compiled_and_cached(tmp_path_factory):
+    """{what: (line compiled, line loaded)} of :data:`_COMPILED_VS_CACHED`."""
+    if os.environ.get("NUMBA_DISABLE_JIT") == "1":
+        pytest.skip("nothing is compiled")
+    compiled, loaded = (out.splitlines() for out in _compiled_then_loaded(
+        _COMPILED_VS_CACHED, tmp_path_factory.mktemp("cache"), timeout=900))
+    return {line.rsplit(" ", 1)[0]: (line, other)
+            for line, other in zip(compiled, loaded, strict=True)}
+
+
+def _lines(outputs, what):
+    return {key: pair for key, pair in outputs.items() if key.split()[0] == what}
+
+
+def test_gmm_every_covariance_type_compiled_equals_cached(compiled_and_cached):
+    gmm = _lines(compiled_and_cached, "gmm")
+    assert len(gmm) == 4
+    assert {key: pair for key, pair in gmm.items() if pair[0] != pair[1]} == {}
+
+
+def test_calinski_harabasz_compiled_equals_cached(compiled_and_cached):
+    [(line, other)] = _lines(compiled_and_cached, "calinski_harabasz").values()
+    assert line == other
+
+
+def test_every_benchmark_case_gives_the_same_bits_compiled_and_loaded(compiled_and_cached):
     """Issue 19: the result of every case of the benchmark table (its fast callable at
     the quick size, in each of its dtypes), in a process that compiles every kernel into
     an empty cache and in one that loads them all from it, is the same bytes."""
-    compiled, loaded = (out.splitlines() for out in
-                        _compiled_then_loaded(_TABLE_DIGESTS, tmp_path, timeout=900))
-    assert len(compiled) >= 50  # every case and dtype
-    assert [line for line in compiled if line not in loaded] == []
-    assert compiled == loaded
+    table = _lines(compiled_and_cached, "table")
+    assert len(table) >= 50  # every case and dtype
+    assert {key: pair for key, pair in table.items() if pair[0] != pair[1]} == {}
