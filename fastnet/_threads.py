@@ -19,12 +19,14 @@ from __future__ import annotations
 import contextlib
 import numbers
 import os
+import threading
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numba  # noqa: E402
 
-__all__ = ["limit_threads", "max_threads", "cap_worker_threads", "default_threads_per_worker"]
+__all__ = ["limit_threads", "max_threads", "cap_worker_threads", "default_threads_per_worker",
+           "one_blas_thread_below", "SMALL_PRODUCT_WORK"]
 
 
 def max_threads() -> int:
@@ -101,3 +103,49 @@ def cap_worker_threads(n_threads: int) -> int:
 def default_threads_per_worker(n_workers: int) -> int:
     """Threads each of ``n_workers`` parallel workers should use: ``max(1, cores // n)``."""
     return max(1, (os.cpu_count() or 1) // max(1, n_workers))
+
+
+#: Multiply-adds per product below which a fit runs its BLAS products on one thread.
+#: OpenBLAS splits such products over its threads at a loss, and its threads keep
+#: spinning after each call, taking the cores from the parallel kernel that follows.
+#: NMF's (n x m) by (m x k) products, 2 vCPUs: one thread is 3.1x faster at 2.3 M
+#: multiply-adds (digits), 2.7x at 16 M, 1.6x at 31 M, 0.9x at 78 M.  Set below the
+#: crossover: more cores make the threaded product faster (not yet measured).
+SMALL_PRODUCT_WORK = 1 << 24
+
+_blas_controller = None  # threadpoolctl's view of the BLAS libraries, found once
+
+
+def _blas_libraries():
+    global _blas_controller
+    if _blas_controller is None:
+        from threadpoolctl import ThreadpoolController
+
+        _load_blas_libraries()
+        _blas_controller = ThreadpoolController().select(user_api="blas")
+    return _blas_controller
+
+
+@contextlib.contextmanager
+def one_blas_thread_below(work: int, threshold: int = SMALL_PRODUCT_WORK):
+    """Run the block's BLAS calls on one thread when ``work`` (multiply-adds of its
+    typical product) is below ``threshold``; otherwise leave BLAS as it is.
+
+    Only the main thread caps.  BLAS's thread count is process-wide, and threadpoolctl
+    lets one thread at a time set it: caps set and restored from several threads
+    would race and could leave BLAS capped.  (Worker threads of fastnet's parallel
+    runs have BLAS capped by their caller.)  The libraries are looked up once per
+    process: about 10 us per block, against 2 ms for a fresh ``threadpool_limits``.
+    A product gives the same bits on one thread where OpenBLAS splits only its rows
+    and columns over threads; NMF's ``X^T W`` it splits by sums, so small NMF fits
+    equal scikit-learn's fits on one BLAS thread bit for bit (tests/test_nmf.py).
+
+    >>> from fastnet._threads import one_blas_thread_below
+    >>> with one_blas_thread_below(1000):
+    ...     pass
+    """
+    if work >= threshold or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    with _blas_libraries().limit(limits=1):
+        yield

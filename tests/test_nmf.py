@@ -308,14 +308,42 @@ def test_cd_sweep_equals_scikit_learns_sweep(rng, dtype, n):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_cd_fit_equals_scikit_learns_fit(dtype):
     # the same start (NNDSVDa's norms rounded as scikit-learn rounds them in float32),
-    # the same sweeps and the same stopping test: the same factors to the last bit
+    # the same sweeps and the same stopping test: the same factors to the last bit.
+    # Digits' products are small, so the fit runs them on one BLAS thread; OpenBLAS
+    # splits X^T W's sums over its threads, so scikit-learn is compared on one too
     from sklearn.datasets import load_digits
+    from threadpoolctl import threadpool_limits
 
     X = (load_digits().data / 16).astype(dtype)
-    (ours, theirs), (W, W_sk) = _fit_both(X, n_components=20, random_state=0, max_iter=20)
+    with threadpool_limits(1, user_api="blas"):
+        (ours, theirs), (W, W_sk) = _fit_both(X, n_components=20, random_state=0,
+                                              max_iter=20)
     assert ours.n_iter_ == theirs.n_iter_
     np.testing.assert_array_equal(W, W_sk)
     np.testing.assert_array_equal(ours.components_, theirs.components_)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_a_small_fit_runs_blas_on_one_thread_whatever_the_callers_cap():
+    # the same factors under any BLAS cap of the caller's, the cap restored afterwards,
+    # and the factors of scikit-learn's fit with one BLAS thread
+    from sklearn.datasets import load_digits
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from fastnet._threads import SMALL_PRODUCT_WORK
+
+    X = load_digits().data
+    assert X.size * 20 < SMALL_PRODUCT_WORK
+    fits = []
+    for cap in (1, 2):
+        with threadpool_limits(cap, user_api="blas"):
+            fits.append(NMF(20, random_state=0, max_iter=30).fit(X).components_)
+            assert {lib["num_threads"] for lib in threadpool_info()
+                    if lib["user_api"] == "blas"} == {cap}
+    np.testing.assert_array_equal(fits[0], fits[1])
+    with threadpool_limits(1, user_api="blas"):
+        theirs = _sklearn_nmf(n_components=20, random_state=0, max_iter=30).fit(X)
+    np.testing.assert_array_equal(fits[0], theirs.components_)
 
 
 @pytest.mark.parametrize("params", [

@@ -108,3 +108,46 @@ import scipy.linalg
 capped = blas()
 assert len(capped) == 2 and all(n == 1 for _, n in capped), capped
 """)
+
+
+def _blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+
+
+def test_one_blas_thread_below_caps_small_work_only():
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(2, user_api="blas"):
+        with _threads.one_blas_thread_below(_threads.SMALL_PRODUCT_WORK):
+            assert _blas_threads() == {2}
+        with _threads.one_blas_thread_below(_threads.SMALL_PRODUCT_WORK - 1):
+            assert _blas_threads() == {1}
+            with _threads.one_blas_thread_below(10):  # nested: the outer one restores
+                assert _blas_threads() == {1}
+            assert _blas_threads() == {1}
+        assert _blas_threads() == {2}
+
+
+def test_one_blas_thread_below_leaves_blas_alone_in_other_threads():
+    # threadpoolctl lets one thread at a time set OpenBLAS's process-wide count, so
+    # only the main thread caps: a worker's block neither caps nor takes that control
+    import threading
+
+    from threadpoolctl import threadpool_limits
+
+    seen = []
+
+    def worker():
+        with _threads.one_blas_thread_below(10):
+            seen.append(_blas_threads())
+
+    with threadpool_limits(2, user_api="blas"):
+        thread = threading.Thread(target=worker)
+        thread.start()
+        thread.join(20)
+        assert seen == [{2}]
+        with _threads.one_blas_thread_below(10):  # the main thread still can
+            assert _blas_threads() == {1}
+        assert _blas_threads() == {2}

@@ -3,6 +3,7 @@ errors and random draws), with the seeds' Lee-Seung updates as extra options."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
 from numbers import Integral, Real
@@ -22,6 +23,7 @@ from sklearn.utils.extmath import randomized_svd
 from sklearn.utils.validation import check_is_fitted, check_non_negative
 
 from .._estimator import unchanged_on_error, validate_data
+from .._threads import one_blas_thread_below
 from .._validation import check_fits_in_memory, seed_from_random_state
 from ..random import rng as make_rng
 from .nmf import _check_nonnegative, _check_options, _progress_every, _solve, nmf, random_init
@@ -134,6 +136,12 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     accepted: one number drawn from it seeds a ``RandomState``); regularisation
     ``alpha_W``, ``alpha_H``, ``l1_ratio`` scaled by n_features and n_samples as
     scikit-learn scales them; dense or CSR/CSC X, float32 kept as float32.
+
+    Fits whose products are small (``n_samples * n_features * n_components`` below
+    2^24, digits for one) run BLAS on one thread, which is faster there.  OpenBLAS
+    splits the sums of ``X^T W`` over its threads, so scikit-learn's own factors
+    change in their last bits with its BLAS thread count: such fits equal
+    scikit-learn's fit on one BLAS thread bit for bit, and on more threads to rounding.
 
     The seeds' Lee-Seung NMF (:func:`fastnet.decomposition.nmf`) stays available with
     extra options: ``pseudo_count`` (None: scikit-learn's updates; a float >= 0, with
@@ -342,6 +350,18 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
     def _fit_transform(self, X, W, H, update_H):
         """(W, H, n_iter, reconstruction error) for X (validated)."""
+        k = H.shape[0] if H is not None and not update_H else self.n_components
+        k = X.shape[1] if k in (None, "auto") or isinstance(k, str) else k
+        # scikit-learn's start and solvers run small products (X H^T, X^T W) faster on
+        # one BLAS thread: on digits cd 1.8x, mu 2.2x, mu with KL 1.2x faster (2 vCPUs).
+        # The seeds' updates do not (1.2-1.5x slower), so they keep BLAS as it is
+        work = (X.nnz if sp.issparse(X) else X.size) * k
+        cap = (one_blas_thread_below(work) if self.pseudo_count is None
+               else contextlib.nullcontext())
+        with cap:
+            return self._fit_transform_capped(X, W, H, update_H)
+
+    def _fit_transform_capped(self, X, W, H, update_H):
         beta = self._beta()
         self._check_solver(X, beta)
         check_non_negative(X, "NMF (input X)")
