@@ -94,18 +94,10 @@ def _pairwise_within(X, order, starts, out):
         out[g] = total
 
 
-# Integer labels are encoded by three passes over the threads: their range, the values
-# present, and each label's code (exact for any thread count: min, max and the marks
-# do not depend on the order).
-@serial_or_parallel_jit
-def _label_range(labels):
-    lo = hi = labels[0]
-    for i in prange(labels.shape[0]):
-        lo = min(lo, labels[i])
-        hi = max(hi, labels[i])
-    return lo, hi
-
-
+# Integer labels are encoded by NumPy's min and max, then two passes over the threads:
+# the values present and each label's code (exact for any thread count: the marks do
+# not depend on the order).  A compiled range pass would be one more kernel to compile
+# on first use, for a memory-bound scan that NumPy already vectorises.
 @serial_or_parallel_jit
 def _mark_present(labels, present):
     for i in prange(labels.shape[0]):
@@ -126,7 +118,7 @@ def _encode(labels, name):
         raise ValueError(f"{name} must be 1-D; got shape {arr.shape}")
     if arr.dtype.kind in "iu" and arr.size:
         arr = np.ascontiguousarray(arr)
-        lo, hi = _label_range(arr.size)(arr)
+        lo, hi = arr.min(), arr.max()
         if lo >= 0 and hi <= 4 * arr.size:  # values index a table of O(n) entries
             present = np.zeros(int(hi) + 1, dtype=bool)
             _mark_present(arr.size)(arr, present)
