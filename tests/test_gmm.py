@@ -423,3 +423,30 @@ def test_start_covariances_equal_the_numpy_formula(rng, covariance_type):
             expected = expected.mean(axis=1)
         got = _covariances_from_resp(X, resp, nk, means, 1e-6, covariance_type)
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12 * np.abs(expected).max())
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_small_fits_run_blas_on_one_thread_and_large_ones_as_the_caller_set(monkeypatch):
+    # n d^2 below fastnet._threads.SMALL_PRODUCT_WORK: one BLAS thread during EM (its
+    # products are faster there); above it, the caller's cap, restored afterwards
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    import fastnet.cluster.gmm as gmm_module
+    from fastnet._threads import SMALL_PRODUCT_WORK
+
+    seen = []
+    em = gmm_module._em
+
+    def recording_em(*args, **kwargs):
+        seen.append({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})
+        return em(*args, **kwargs)
+
+    monkeypatch.setattr(gmm_module, "_em", recording_em)
+    rng = np.random.default_rng(0)
+    small, large = rng.standard_normal((500, 8)), rng.standard_normal((50_000, 20))
+    assert small.size * 8 < SMALL_PRODUCT_WORK <= large.size * 20
+    with threadpool_limits(2, user_api="blas"):
+        for X in (small, large):
+            GaussianMixture(2, random_state=0, max_iter=2).fit(X)
+        assert {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"} == {2}
+    assert seen == [{1}, {2}]

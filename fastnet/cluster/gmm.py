@@ -31,6 +31,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._estimator import unchanged_on_error, validate_data
 from .._jit import PARALLEL_MIN_WORK
+from .._threads import one_blas_thread_below
 from .._validation import (
     as_2d_float,
     check_int,
@@ -305,6 +306,11 @@ class GaussianMixture(DensityMixin, BaseEstimator):
         if n < self.n_components:
             raise ValueError(f"Expected n_samples >= n_components but got "
                              f"n_components = {self.n_components}, n_samples = {n}")
+        # small products (X^T X-sized: n d^2 multiply-adds) run faster on one BLAS thread
+        with one_blas_thread_below(n * d * d):
+            return self._fit_predict_capped(X, n, d, dtype)
+
+    def _fit_predict_capped(self, X, n, d, dtype):
         cov = COVARIANCES[self.covariance_type]
         inits = _check_sklearn_inits(self, cov, d)
         do_init = not (self.warm_start and hasattr(self, "converged_"))
