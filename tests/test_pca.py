@@ -460,3 +460,37 @@ def test_covariance_path_finds_non_finite_input_in_its_pass(X, bad):
     assert str(ours.value) == str(theirs.value)
     assert "NaN" in str(ours.value) or "infinity" in str(ours.value)
     np.testing.assert_array_equal(model.components_, components)
+
+
+def test_small_and_truncated_fits_run_blas_on_one_thread(monkeypatch):
+    # covariance and full SVD below n m^2 = SMALL_PRODUCT_WORK, randomized and ARPACK
+    # below n m (k + oversamples) = TRUNCATED_SVD_WORK: one BLAS thread during the fit;
+    # above, the caller's cap, restored afterwards
+    import sys
+
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    pca_module = sys.modules["fastnet.decomposition.pca"]  # the name is the function's
+
+    def blas_threads():
+        return {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+
+    seen = []
+    for name in ("_fit_covariance", "_fit_svd"):
+        method = getattr(pca_module.PCA, name)
+
+        def recording(self, *args, _method=method, **kwargs):
+            seen.append(blas_threads())
+            return _method(self, *args, **kwargs)
+
+        monkeypatch.setattr(pca_module.PCA, name, recording)
+    rng = np.random.default_rng(0)
+    small, tall = rng.standard_normal((1000, 40)), rng.standard_normal((20_000, 100))
+    assert small.size * 40 < pca_module.SMALL_PRODUCT_WORK <= tall.size * 100
+    assert tall.size * 40 < pca_module.TRUNCATED_SVD_WORK
+    with threadpool_limits(2, user_api="blas"):
+        for X, solver in ((small, "covariance_eigh"), (small, "full"), (tall, "full"),
+                          (tall, "randomized"), (tall, "arpack")):
+            PCA(30, svd_solver=solver, random_state=0).fit(X)
+        assert blas_threads() == {2}
+    assert seen == [{1}, {1}, {2}, {1}, {1}]

@@ -36,6 +36,7 @@ from sklearn.utils.validation import assert_all_finite, check_array, check_is_fi
 from .._estimator import unchanged_on_error, validate_data
 from .._jit import prange, serial_or_parallel_jit
 from .._stats import column_mean_std, column_means, column_sums_squares
+from .._threads import SMALL_PRODUCT_WORK, one_blas_thread_below
 from .._validation import (
     as_2d_float,
     check_bool,
@@ -81,6 +82,12 @@ class PCAResult:
     explained_variance_ratio: np.ndarray
     mean: np.ndarray
     scale: np.ndarray
+
+
+#: Multiply-adds (n m (k + oversamples)) below which the randomized and ARPACK solvers
+#: run on one BLAS thread.  On 2 vCPUs, one thread was 1.9-2.6x faster at 60-80 M,
+#: and at 600 M the randomized solver 1.4x faster, ARPACK 1.5x slower.
+TRUNCATED_SVD_WORK = 1 << 27
 
 
 def _row_chunks(n):
@@ -423,11 +430,18 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             n_components = min(n, m) - (solver == "arpack")
         if solver in ("full", "covariance_eigh"):
             check_full_n_components(n_components, n, m, solver)
-            if solver == "covariance_eigh":
-                return self._fit_covariance(X, n_components)
+            width = m  # X^T X, or LAPACK's SVD of X
         else:
             check_truncated_n_components(n_components, n, m, solver)
-        return self._fit_svd(X, n_components, solver)
+            width = min(m, n_components + self.n_oversamples)  # X times a few vectors
+        # small products, and LAPACK's factorisations of small or tall-skinny matrices
+        # (the randomized range finder's LU and QR, ARPACK's Lanczos basis), run faster
+        # on one BLAS thread; the truncated solvers up to a larger size (README)
+        threshold = SMALL_PRODUCT_WORK if width == m else TRUNCATED_SVD_WORK
+        with one_blas_thread_below((X.nnz if issparse(X) else X.size) * width, threshold):
+            if solver == "covariance_eigh":
+                return self._fit_covariance(X, n_components)
+            return self._fit_svd(X, n_components, solver)
 
     def _fit_covariance(self, X, n_components):
         """Eigenpairs of the covariance of the (standardised) columns: the fast path."""
