@@ -209,6 +209,12 @@ CASES = [
            sizes=(500, 200_000), dtypes=("float64", "float32"),
            baselines=baselines_pca_floor(), compare=as_good_as(1e-6))
       for n in (30, 0.95)),
+    *(Case(name=f"dropin_pca_{n}_digits".replace(".", ""), fast=pca_defaults("fastnet", n),
+           reference=pca_defaults("sklearn", n), make_inputs=inputs_digits,
+           # from 640 rows (10 per feature) scikit-learn's 'auto' solver is the exact
+           # 'covariance_eigh', as on all of digits; below, its randomized one
+           sizes=(1_000, 1_797), dtypes=("float64", "float32"), compare=as_good_as(1e-6))
+      for n in (30, 0.95)),
     Case(name="dropin_nmf_digits", fast=nmf_defaults("fastnet"),
          reference=nmf_defaults("sklearn"), make_inputs=inputs_digits, sizes=(600, 1_797),
          dtypes=("float64", "float32"), compare=as_good_as(1e-6)),
