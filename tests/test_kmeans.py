@@ -169,6 +169,35 @@ def test_plain_assignment_through_the_bounded_kernel(rng, dtype):
     assert_array_equal(counts, plain.counts.sum(axis=0))
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_bounded_pass_is_the_same_serially_and_on_threads(rng, dtype):
+    """Below BOUNDED_MIN_WORK the bounded pass runs its serial variant: the labels,
+    distances, bounds, sums and counts of the parallel one, bit for bit, with no bounds
+    and with the bounds the first pass left (64 features: vectorised distances)."""
+    import sys
+
+    module = sys.modules["fastnet.cluster.kmeans"]
+    X = (rng.standard_normal((3000, 64)) + rng.integers(0, 5, (3000, 1))).astype(dtype)
+    centers = np.ascontiguousarray(X[[1, 50, 300, 999, 2000, 2500, 2999, 7]])
+    assert module.PARALLEL_MIN_WORK <= X.size * 8 < module.BOUNDED_MIN_WORK
+    outputs = []
+    for kernel in (module._assign_with_bounds.serial, module._assign_with_bounds.parallel):
+        work = module._Workspace(3000, 64, 8, X.dtype)
+        work.labels[:] = 0
+        upper, lower = np.full(3000, np.inf), np.zeros(3000)
+        passes = []
+        for gaps in (np.zeros(8), module.half_gaps(centers)):  # no bounds, then settled
+            kernel(X, centers, X.dtype.type(0), gaps, work.labels, upper, lower,
+                   work.distances, True, *module._no_move(8), work.entry_labels,
+                   work.changes, work.sums, work.counts)
+            passes.append([a.copy() for a in (work.labels, work.distances, upper, lower,
+                                              work.sums.sum(axis=0), work.counts.sum(axis=0))])
+        outputs.append(passes)
+    for serial, parallel in zip(*outputs, strict=True):
+        for a, b in zip(serial, parallel, strict=True):
+            assert_array_equal(a, b)
+
+
 @pytest.mark.no_jit
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_both_drivers_agree_with_empty_clusters(rng, dtype):

@@ -56,6 +56,10 @@ __all__ = ["kmeans", "KMeans", "KMeansResult"]
 ROW_CHUNK = 256  # at least this many rows per partial-sum buffer
 MAX_CHUNKS = 64  # at most this many buffers of k x d sums (memory O(k d), not O(n k d / 256))
 WIDE = 128  # from this many features, x.c products go to BLAS (see _assign_from_products)
+#: n k d below which the bounded pass runs serially.  After the first iterations the
+#: bounds skip most distances, so the pass does far less than n k d work, and at such
+#: sizes less than waking the threads costs
+BOUNDED_MIN_WORK = 1 << 22
 
 
 # ---------------------------------------------------------------- kernels
@@ -126,7 +130,7 @@ def _assign_from_products(X, centers, zero, products, center_norms, labels, dist
             _record(X, i, best_j, dist, labels, distances, sums[c], counts[c])
 
 
-@serial_or_parallel_jit(reassociate=True)
+@serial_or_parallel_jit(reassociate=True, min_work=BOUNDED_MIN_WORK)
 def _assign_with_bounds(X, centers, zero, half_gaps, labels, upper, lower, distances, exact,
                         shifts, largest, largest_at, second_largest, entry_labels, changes,
                         sums, counts):
@@ -327,10 +331,10 @@ class _Workspace:
             if bounds is None:
                 self.labels[:] = 0
                 bounds = (np.zeros(k), np.full(n, np.inf), np.zeros(n))
-            _assign_with_bounds.parallel(X, centers, X.dtype.type(0), bounds[0],
-                                         self.labels, bounds[1], bounds[2], self.distances,
-                                         True, *(move or _no_move(k)), self.entry_labels,
-                                         self.changes, self.sums, self.counts)
+            _assign_with_bounds(X.size * k)(
+                X, centers, X.dtype.type(0), bounds[0], self.labels, bounds[1], bounds[2],
+                self.distances, True, *(move or _no_move(k)), self.entry_labels,
+                self.changes, self.sums, self.counts)
         else:
             np.matmul(X, centers.T, out=self.products)
             center_norms = np.einsum("ij,ij->i", centers, centers)
