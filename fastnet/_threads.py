@@ -108,9 +108,8 @@ def default_threads_per_worker(n_workers: int) -> int:
 #: Multiply-adds per product below which a fit runs its BLAS products on one thread.
 #: OpenBLAS splits such products over its threads at a loss, and its threads keep
 #: spinning after each call, taking the cores from the parallel kernel that follows.
-#: NMF's (n x m) by (m x k) products, 2 vCPUs: one thread is 3.1x faster at 2.3 M
-#: multiply-adds (digits), 2.7x at 16 M, 1.6x at 31 M, 0.9x at 78 M.  Set below the
-#: crossover: more cores make the threaded product faster (not yet measured).
+#: Set below the crossover measured on 2 vCPUs (README, "Drop-in estimators"): more
+#: cores make a threaded product faster.
 SMALL_PRODUCT_WORK = 1 << 24
 
 _blas_controller = None  # threadpoolctl's view of the BLAS libraries, found once
@@ -135,7 +134,7 @@ def one_blas_thread_below(work: int, threshold: int = SMALL_PRODUCT_WORK):
     lets one thread at a time set it: caps set and restored from several threads
     would race and could leave BLAS capped.  (Worker threads of fastnet's parallel
     runs have BLAS capped by their caller.)  The libraries are looked up once per
-    process: about 10 us per block, against 2 ms for a fresh ``threadpool_limits``.
+    process, not on every block as a fresh ``threadpool_limits`` does.
     A product gives the same bits on one thread where OpenBLAS splits only its rows
     and columns over threads; NMF's ``X^T W`` it splits by sums, so small NMF fits
     equal scikit-learn's fits on one BLAS thread bit for bit (tests/test_nmf.py).

@@ -351,10 +351,9 @@ class NMF(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _fit_transform(self, X, W, H, update_H):
         """(W, H, n_iter, reconstruction error) for X (validated)."""
         k = H.shape[0] if H is not None and not update_H else self.n_components
-        k = X.shape[1] if k in (None, "auto") or isinstance(k, str) else k
+        k = X.shape[1] if k is None or isinstance(k, str) else k  # None, 'auto'
         # scikit-learn's start and solvers run small products (X H^T, X^T W) faster on
-        # one BLAS thread: on digits cd 1.8x, mu 2.2x, mu with KL 1.2x faster (2 vCPUs).
-        # The seeds' updates do not (1.2-1.5x slower), so they keep BLAS as it is
+        # one BLAS thread; the seeds' updates do not (README), so they keep BLAS as it is
         work = (X.nnz if sp.issparse(X) else X.size) * k
         cap = (one_blas_thread_below(work) if self.pseudo_count is None
                else contextlib.nullcontext())

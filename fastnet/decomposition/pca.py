@@ -85,8 +85,8 @@ class PCAResult:
 
 
 #: Multiply-adds (n m (k + oversamples)) below which the randomized and ARPACK solvers
-#: run on one BLAS thread.  On 2 vCPUs, one thread was 1.9-2.6x faster at 60-80 M,
-#: and at 600 M the randomized solver 1.4x faster, ARPACK 1.5x slower.
+#: run on one BLAS thread: their LAPACK steps on tall-skinny matrices lose on threads
+#: up to larger sizes than a product does (README, "Drop-in estimators").
 TRUNCATED_SVD_WORK = 1 << 27
 
 
