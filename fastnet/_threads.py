@@ -112,17 +112,17 @@ def default_threads_per_worker(n_workers: int) -> int:
 #: cores make a threaded product faster.
 SMALL_PRODUCT_WORK = 1 << 24
 
-_blas_controller = None  # threadpoolctl's view of the BLAS libraries, found once
+_blas_found = None  # threadpoolctl's controller of the BLAS libraries, found once
 
 
-def _blas_libraries():
-    global _blas_controller
-    if _blas_controller is None:
+def _blas_controller():
+    global _blas_found
+    if _blas_found is None:
         from threadpoolctl import ThreadpoolController
 
         _load_blas_libraries()
-        _blas_controller = ThreadpoolController().select(user_api="blas")
-    return _blas_controller
+        _blas_found = ThreadpoolController().select(user_api="blas")
+    return _blas_found
 
 
 @contextlib.contextmanager
@@ -146,5 +146,5 @@ def one_blas_thread_below(work: int, threshold: int = SMALL_PRODUCT_WORK):
     if work >= threshold or threading.current_thread() is not threading.main_thread():
         yield
         return
-    with _blas_libraries().limit(limits=1):
+    with _blas_controller().limit(limits=1):
         yield

@@ -308,9 +308,10 @@ class GaussianMixture(DensityMixin, BaseEstimator):
                              f"n_components = {self.n_components}, n_samples = {n}")
         # small products (X^T X-sized: n d^2 multiply-adds) run faster on one BLAS thread
         with one_blas_thread_below(n * d * d):
-            return self._fit_predict_capped(X, n, d, dtype)
+            return self._fit_predict_capped(X, dtype)
 
-    def _fit_predict_capped(self, X, n, d, dtype):
+    def _fit_predict_capped(self, X, dtype):
+        d = X.shape[1]
         cov = COVARIANCES[self.covariance_type]
         inits = _check_sklearn_inits(self, cov, d)
         do_init = not (self.warm_start and hasattr(self, "converged_"))

@@ -430,14 +430,15 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             n_components = min(n, m) - (solver == "arpack")
         if solver in ("full", "covariance_eigh"):
             check_full_n_components(n_components, n, m, solver)
-            width = m  # X^T X, or LAPACK's SVD of X
+            width, threshold = m, SMALL_PRODUCT_WORK  # X^T X, or LAPACK's SVD of X
         else:
             check_truncated_n_components(n_components, n, m, solver)
-            width = min(m, n_components + self.n_oversamples)  # X times a few vectors
+            # X times a few vectors
+            width = min(m, n_components + self.n_oversamples)
+            threshold = TRUNCATED_SVD_WORK
         # small products, and LAPACK's factorisations of small or tall-skinny matrices
         # (the randomized range finder's LU and QR, ARPACK's Lanczos basis), run faster
         # on one BLAS thread; the truncated solvers up to a larger size (README)
-        threshold = SMALL_PRODUCT_WORK if width == m else TRUNCATED_SVD_WORK
         with one_blas_thread_below((X.nnz if issparse(X) else X.size) * width, threshold):
             if solver == "covariance_eigh":
                 return self._fit_covariance(X, n_components)
