@@ -83,22 +83,31 @@ def parallel_jit(func=None, *, reassociate=False, **overrides):
 PARALLEL_MIN_WORK = 1 << 16
 
 
+def _renamed(func, suffix):
+    """A copy of ``func`` under another qualified name: Numba's on-disk cache is keyed by
+    it, and two variants of one function must not share cache entries."""
+    copy = types.FunctionType(func.__code__, func.__globals__, func.__name__,
+                              func.__defaults__, func.__closure__)
+    copy.__qualname__ = f"{func.__qualname__}__{suffix}"
+    copy.__doc__ = func.__doc__
+    return copy
+
+
 class SerialOrParallel:
-    """A kernel compiled twice, serially and with ``parallel=True``; ``kernel(work)``
-    returns the variant for that much work (``prange`` is a plain ``range`` in the
-    serial one, so both compute the same thing - up to rounding where reassociated
-    sums vectorise differently; the choice depends on the work alone, never on the
-    number of threads)."""
+    """A kernel compiled twice, serially and with ``parallel=True`` (and, for compiled
+    callers, as :attr:`inline`); ``kernel(work)`` returns the variant for that much
+    work (``prange`` is a plain ``range`` in the serial one, so both compute the same
+    thing - up to rounding where reassociated sums vectorise differently; the choice
+    depends on the work alone, never on the number of threads)."""
 
     def __init__(self, func, reassociate=False, min_work=PARALLEL_MIN_WORK, **overrides):
-        # a copy under another name: Numba's on-disk cache is keyed by the function's
-        # qualified name, and the two variants must not share cache entries
-        serial_func = types.FunctionType(func.__code__, func.__globals__, func.__name__,
-                                         func.__defaults__, func.__closure__)
-        serial_func.__qualname__ = f"{func.__qualname__}__serial"
-        serial_func.__doc__ = func.__doc__
-        self.serial = jit(serial_func, reassociate=reassociate, **overrides)
+        self.serial = jit(_renamed(func, "serial"), reassociate=reassociate, **overrides)
         self.parallel = parallel_jit(func, reassociate=reassociate, **overrides)
+        #: the serial variant for compiled callers that build it into themselves (Numba
+        #: inlines it at compile time, under the caller's fast-math flags): compiled
+        #: once, inside the caller, rather than once alone and again where it is linked
+        self.inline = jit(_renamed(func, "inline"), reassociate=reassociate,
+                          **{**overrides, "inline": "always"})
         self.min_work = min_work
         self.__doc__ = func.__doc__
         self.__name__ = func.__name__

@@ -10,8 +10,9 @@ first and the centre minimising ``||c||^2 - 2 x.c`` is taken (no bounds).
 
 Two drivers run the same iterations: :func:`_lloyd_python_loop` owns the loop in
 Python and calls one (parallel) kernel per step; :func:`_lloyd_compiled_loop` runs
-the whole loop in one compiled call (no bounds) for narrow data whose work is too
-small for threads.  Both give the same centres, labels and iteration counts.
+the whole loop, bounds included, in one compiled call for narrow data whose bounded
+pass runs serially (:func:`lloyd_driver` picks).  Both give the same centres, labels
+and iteration counts.
 
 Iteration (scikit-learn's Lloyd scheme): labels from the current centres, new centres
 = label means; stop when the labels equal the previous ones, or the total squared
@@ -39,9 +40,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.spatial.distance import pdist, squareform
 
-from .._jit import PARALLEL_MIN_WORK, jit, prange, serial_or_parallel_jit
+from .._jit import jit, prange, serial_or_parallel_jit
 from .._stats import column_mean_std
 from .._validation import (
     as_2d_float,
@@ -92,27 +92,11 @@ def _rows_per_chunk(n, n_chunks):
 
 
 @serial_or_parallel_jit(reassociate=True)
-def _assign_accumulate(X, centers, zero, labels, distances, sums, counts):
-    """labels[i] = nearest centre, distances[i] = its squared distance; sums[c] and
-    counts[c] = per-chunk sums and counts of the points of each label."""
-    n = X.shape[0]
-    rows = _rows_per_chunk(n, sums.shape[0])
-    for c in prange(sums.shape[0]):
-        sums[c] = 0.0
-        counts[c] = 0
-        for i in range(c * rows, min(n, (c + 1) * rows)):
-            best, best_j = np.inf, 0
-            for j in range(centers.shape[0]):
-                dist = _squared_distance(X, i, centers, j, zero)
-                if dist < best:
-                    best, best_j = dist, j
-            _record(X, i, best_j, best, labels, distances, sums[c], counts[c])
-
-
-@serial_or_parallel_jit(reassociate=True)
 def _assign_from_products(X, centers, zero, products, center_norms, labels, distances, sums,
                           counts):
-    """As :func:`_assign_accumulate` for wide data: ``products = X @ centers.T`` comes
+    """The assignment for wide data: labels[i] = nearest centre, distances[i] = its
+    squared distance, sums[c] and counts[c] = per-chunk sums and counts of the points of
+    each label; ``products = X @ centers.T`` comes
     from BLAS, the nearest centre minimises ||c||^2 - 2 x.c, and the distance to it
     is then measured directly (no cancellation in the inertia)."""
     n = X.shape[0]
@@ -141,8 +125,8 @@ def _assign_with_bounds(X, centers, zero, half_gaps, labels, upper, lower, dista
     otherwise the bound is tightened, then all k distances are measured.  With
     ``exact`` every row's squared distance to its centre goes to ``distances`` (a
     skipped row measures that one distance); without, ``distances`` is not written.
-    Sums and counts of the labels are accumulated per chunk as in
-    :func:`_assign_accumulate`.
+    ``sums[c]`` and ``counts[c]`` are the sums and counts of the points of each label in
+    row chunk c (fixed by n, so the same for any number of threads).
 
     The bounds are first moved for centres that moved by ``shifts`` since the bounds
     were set, as :func:`_move_bounds` does (all zero: not moved), inside this pass
@@ -205,36 +189,57 @@ def _move_bounds(labels, upper, lower, shifts, largest, largest_at, second_large
         lower[i] -= second_largest if labels[i] == largest_at else largest
 
 
+@jit(inline="always")
+def _half_gaps_into(centers, gaps):
+    """gaps[a] = half the distance from centre a to its nearest other centre (inf for a
+    single centre), measured from differences in float64: the ||a||^2 + ||b||^2 - 2 a.b
+    shortcut cancels for close centres.  k^2 d work, once per iteration."""
+    k, d = centers.shape
+    for a in range(k):
+        nearest = np.inf
+        for b in range(k):
+            if b != a:
+                dist = 0.0
+                for t in range(d):
+                    diff = np.float64(centers[a, t]) - np.float64(centers[b, t])
+                    dist += diff * diff
+                nearest = min(nearest, dist)
+        gaps[a] = 0.5 * math.sqrt(nearest)
+
+
 def half_gaps(centers):
-    """Half the distance from each centre to its nearest other centre (measured from
-    differences: the ||a||^2 + ||b||^2 - 2 a.b shortcut cancels for close centres).
-    k^2 d work once per iteration: NumPy's, not worth a kernel's compile."""
-    k = centers.shape[0]
-    if k < 2:
-        return np.full(k, np.inf)
-    gaps = squareform(pdist(np.asarray(centers, dtype=np.float64), "sqeuclidean"))
-    np.fill_diagonal(gaps, np.inf)
-    return 0.5 * np.sqrt(gaps.min(axis=1))
+    """:func:`_half_gaps_into` into a new array (k,)."""
+    gaps = np.empty(centers.shape[0])
+    _half_gaps_into(np.ascontiguousarray(centers), gaps)
+    return gaps
 
 
-@jit
+@jit(inline="always")
 def _relocate_empty_clusters(X, labels, distances, sums, counts):
     """The module docstring's rule for empty clusters, applied to the merged ``sums``
     (k, d) and ``counts`` (k,) of the current labels, in place: each cluster with
     ``counts == 0``, in index order, takes the farthest point not yet considered (largest
     ``distances`` first, ties in index order) whose cluster keeps another point; that
-    point's row leaves its former cluster's sum and count.  Needs n >= k."""
-    empty = np.flatnonzero(counts == 0)
-    if empty.size == 0:
-        return
-    farthest = np.argsort(-distances, kind="mergesort")  # stable: ties in index order
-    candidate = 0
-    for e in range(empty.size):
-        cluster = empty[e]
-        while counts[labels[farthest[candidate]]] <= 1:  # n >= k: one is left
-            candidate += 1
-        point = farthest[candidate]
-        candidate += 1
+    point's row leaves its former cluster's sum and count.  Needs n >= k.
+
+    The points are considered in that order by scanning for the next one below the last
+    (O(n) per point considered, no sort: empty clusters are rare, and a sort would cost
+    the compiled Lloyd loop seconds of compile time)."""
+    n = labels.shape[0]
+    last_distance, last_point = np.inf, np.int64(-1)  # the last point considered
+    for cluster in range(counts.shape[0]):
+        if counts[cluster] != 0:
+            continue
+        while True:
+            point, distance = np.int64(-1), -np.inf
+            for i in range(n):  # the first of the farthest after (last_distance, last_point)
+                if distances[i] < last_distance or (distances[i] == last_distance
+                                                    and i > last_point):
+                    if distances[i] > distance:
+                        point, distance = i, distances[i]
+            last_distance, last_point = distance, point
+            if counts[labels[point]] > 1:  # n >= k: one is left
+                break
         old = labels[point]
         for t in range(X.shape[1]):
             sums[old, t] -= X[point, t]
@@ -243,44 +248,109 @@ def _relocate_empty_clusters(X, labels, distances, sums, counts):
         counts[cluster] = 1
 
 
-#: The serial variant of :func:`_assign_accumulate`, callable from compiled code.
-_assign_serial = _assign_accumulate.serial
+@jit(inline="always")
+def _merge_chunks(sums, counts, total, count):
+    """total = sums.sum(axis=0), count = counts.sum(axis=0) over the fixed chunks (the
+    same for any number of threads), in loops that compile in a fraction of the time
+    NumPy's axis sum takes to compile."""
+    total[:] = 0.0
+    count[:] = 0
+    for c in range(sums.shape[0]):
+        for j in range(sums.shape[1]):
+            count[j] += counts[c, j]
+            for t in range(sums.shape[2]):
+                total[j, t] += sums[c, j, t]
 
 
-@jit(reassociate=True)
+#: The serial variant of :func:`_assign_with_bounds`, and its copy that the compiled
+#: loop builds into itself (compiled once, there, rather than alone and again when linked)
+_bounded_serial = _assign_with_bounds.serial
+_bounded_inline = _assign_with_bounds.inline
+
+
+@jit(inline="always")
+def _equal_labels(a, b):
+    for i in range(a.shape[0]):
+        if a[i] != b[i]:
+            return False
+    return True
+
+
+@jit(reassociate=True)  # the bounded pass's flags, which it inlines
 def _lloyd_compiled_loop_kernel(X, centers, max_iter, tol_abs, previous, labels, distances,
-                                sums, counts):
+                                upper, lower, before, entry_labels, changes, sums, counts):
     """The body of :func:`_lloyd_compiled_loop`: the iterations of
-    :func:`_lloyd_python_loop` without bounds (the same assignment, per-chunk sums
-    merged in chunk order, relocation of empty clusters and stopping rules, so the same
-    centres and labels).  ``centers`` is updated in place; returns the number of
-    iterations (``distances`` holds the final ones)."""
-    d = X.shape[1]
+    :func:`_lloyd_python_loop` with Hamerly's bounds (the same passes, bound moves,
+    stopping rules and relocation of empty clusters, so the same labels and iteration
+    counts), with no Python between the passes.  ``centers`` is updated in
+    place; ``labels`` = 0, ``upper`` = inf and ``lower`` = 0 on entry; ``before`` is
+    scratch (n,); returns the number of iterations (``distances`` holds the final ones).
+
+    Written in plain loops: NumPy's generic functions (axis sums, argsort, slice
+    assignment) would each add to the compile time of a user's first fit.  The pass and
+    the helpers are inlined, so it is compiled with the pass's reassociation, and its
+    division of the sums by the counts may round as a product with the reciprocal: the
+    centres can differ from the Python loop's in the last bit."""
+    n, d = X.shape
     k = centers.shape[0]
     zero = X.dtype.type(0)
-    n_iter = 0
-    while n_iter < max_iter:
-        n_iter += 1
-        _assign_serial(X, centers, zero, labels, distances, sums, counts)
-        total = sums.sum(axis=0)
-        count = counts.sum(axis=0)
-        _relocate_empty_clusters(X, labels, distances, total, count)
-        if np.array_equal(labels, previous):
-            break
+    gaps = np.empty(k)
+    total = np.empty((k, d))
+    count = np.empty(k, dtype=np.int64)
+    shifts = np.zeros(k)  # the moves of the last shift, made by the next pass
+    largest, second_largest = 0.0, 0.0
+    largest_at, exact = np.int64(-1), np.bool_(False)  # the types they take later
+    # one call of the pass for every kind of pass (an iteration's; one with exact
+    # distances for relocating empty clusters; the last one, for the inertia), so that
+    # the large pass is built into this kernel once
+    n_iter, relocating, last = 0, False, False
+    while True:
+        _half_gaps_into(centers, gaps)
+        _bounded_inline(X, centers, zero, gaps, labels, upper, lower, distances, exact,
+                        shifts, largest, largest_at, second_largest, entry_labels, changes,
+                        sums, counts)
+        if last:
+            return n_iter
+        for c in range(k):
+            shifts[c] = 0.0
+        largest, largest_at, second_largest = 0.0, np.int64(-1), 0.0
+        _merge_chunks(sums, counts, total, count)
+        if not relocating:
+            n_iter += 1
+            reference = entry_labels if n_iter > 1 else previous  # this iteration's start
+            unchanged = _equal_labels(labels, reference)
+            for c in range(k):
+                relocating = relocating or count[c] == 0
+            exact = relocating
+            if relocating:  # relocation needs every exact distance: one more pass
+                for i in range(n):
+                    before[i] = reference[i]  # the next pass overwrites entry_labels
+                continue
+        else:
+            relocating = exact = False
+            for i in range(n):
+                upper[i] = np.inf
+            _relocate_empty_clusters(X, labels, distances, total, count)
+            unchanged = _equal_labels(labels, before)
+        if unchanged:
+            last = exact = True
+            continue
         shift = 0.0
         for c in range(k):
             moved = 0.0
             for t in range(d):
                 new = X.dtype.type(total[c, t] / count[c])
-                diff = new - centers[c, t]
+                diff = np.float64(new - centers[c, t])
                 moved += diff * diff
                 centers[c, t] = new
-            shift += math.sqrt(moved) ** 2
-        if shift <= tol_abs:
-            break
-        previous[:] = labels
-    _assign_serial(X, centers, zero, labels, distances, sums, counts)
-    return n_iter
+            shifts[c] = math.sqrt(moved)
+            shift += shifts[c] ** 2
+            if largest_at < 0 or shifts[c] > largest:  # the first of equal largest shifts
+                largest, largest_at = shifts[c], c
+        for c in range(k):
+            if c != largest_at:
+                second_largest = max(second_largest, shifts[c])
+        last = exact = shift <= tol_abs or n_iter >= max_iter
 
 
 # ---------------------------------------------------------------- Lloyd drivers
@@ -319,14 +389,11 @@ class _Workspace:
 
     def assign(self, X, centers, bounds=None, move=None):
         """Labels and exact distances for ``centers``; returns the merged (sums, counts)
-        of the labels.  Narrow data above the parallel threshold take the bounded
-        kernel, with ``bounds`` = (half gaps, upper, lower) valid for ``centers`` and
-        :attr:`labels` once moved by ``move`` (see :func:`_no_move`), or none (every
-        distance measured): the kernel a fit has compiled already, not one more."""
-        if self.products is None and X.size * len(centers) < PARALLEL_MIN_WORK:
-            _assign_accumulate.serial(X, centers, X.dtype.type(0), self.labels,
-                                      self.distances, self.sums, self.counts)
-        elif self.products is None:
+        of the labels.  Narrow data take the bounded kernel, with ``bounds`` = (half
+        gaps, upper, lower) valid for ``centers`` and :attr:`labels` once moved by
+        ``move`` (see :func:`_no_move`), or none (every distance measured): the kernel a
+        fit has compiled already, not one more."""
+        if self.products is None:
             n, k = X.shape[0], len(centers)
             if bounds is None:
                 self.labels[:] = 0
@@ -403,7 +470,8 @@ def _lloyd_python_loop(X, centers, max_iter, tol_abs, work, previous_labels=None
             unchanged = np.array_equal(work.labels, previous)
         if unchanged:
             break
-        moved = np.sqrt(((new - centers) ** 2).sum(axis=1))
+        # float64 shifts, as the compiled loop's: one type for the bounded kernel
+        moved = np.sqrt(((new - centers) ** 2).sum(axis=1, dtype=np.float64))
         if bounded:
             order = np.argsort(-moved, kind="stable")
             second = moved[order[1]] if moved.size > 1 else 0.0
@@ -424,14 +492,26 @@ def _lloyd_python_loop(X, centers, max_iter, tol_abs, work, previous_labels=None
 
 def _lloyd_compiled_loop(X, centers, max_iter, tol_abs, work, previous_labels=None):
     """Lloyd's iterations as one compiled call (:func:`_lloyd_compiled_loop_kernel`),
-    for narrow data whose work is too small for threads: there a Python loop's
-    per-iteration overhead would cost more than the arithmetic."""
+    for narrow data whose bounded pass runs serially: there a Python loop's
+    per-iteration overhead would cost as much as a pass that the bounds prune."""
     centers = np.array(centers, dtype=X.dtype)  # updated in place by the kernel
-    previous = (np.full(X.shape[0], -1, dtype=np.int64) if previous_labels is None
+    n = X.shape[0]
+    previous = (np.full(n, -1, dtype=np.int64) if previous_labels is None
                 else previous_labels.astype(np.int64))
+    work.labels[:] = 0
     n_iter = _lloyd_compiled_loop_kernel(X, centers, max_iter, tol_abs, previous, work.labels,
-                                         work.distances, work.sums, work.counts)
+                                         work.distances, np.full(n, np.inf), np.zeros(n),
+                                         np.empty(n, dtype=np.int64), work.entry_labels,
+                                         work.changes, work.sums, work.counts)
     return work.result(centers, n_iter)
+
+
+def lloyd_driver(X, k, work):
+    """The driver for a fit: compiled where the bounded pass runs serially (narrow data
+    below ``BOUNDED_MIN_WORK``), Python-driven parallel passes otherwise."""
+    if work.products is None and _assign_with_bounds(X.size * k) is _bounded_serial:
+        return _lloyd_compiled_loop
+    return _lloyd_python_loop
 
 
 # ---------------------------------------------------------------- inits
@@ -589,8 +669,7 @@ def kmeans(X: ArrayLike, n_clusters: int, init: str | ArrayLike = "k-means++",
     # column variances in compiled passes: np.var would allocate a temporary the size of X
     tol_abs = tol * float(np.mean(column_mean_std(X)[1] ** 2)) if tol else 0.0
     work = _Workspace(n, d, k, X.dtype)
-    compiled = work.products is None and X.size * k < PARALLEL_MIN_WORK
-    lloyd = _lloyd_compiled_loop if compiled else _lloyd_python_loop
+    lloyd = lloyd_driver(X, k, work)
     best = None
     for start_seed in spawn_sequences(seed, n_init):
         generator = make_rng(start_seed)

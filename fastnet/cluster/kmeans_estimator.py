@@ -54,7 +54,7 @@ from sklearn.utils.sparsefuncs import mean_variance_axis
 from sklearn.utils.validation import check_is_fitted
 
 from .._estimator import check_sample_weight, unchanged_on_error, validate_data
-from .._jit import FASTMATH, PARALLEL_MIN_WORK, prange, serial_or_parallel_jit
+from .._jit import FASTMATH, prange, serial_or_parallel_jit
 from .._stats import column_mean_std
 from .._validation import seed_from_random_state
 from ..random import rng as make_rng
@@ -62,15 +62,18 @@ from ..random import spawn_sequences
 from .kmeans import (
     WIDE,
     _kmeans_plusplus,
-    _lloyd_compiled_loop,
-    _lloyd_python_loop,
     _Workspace,
     kmeans_plusplus_draws,
+    lloyd_driver,
     random_partition_init,
 )
 from .kmeans_weighted import _csr_row_products, assign_weighted, lloyd_weighted
 
 __all__ = ["KMeans"]
+
+#: Dense X of at most this many elements takes ``tol``'s column variances from
+#: ``np.var`` (a temporary of X's size, 8 MiB at most), larger X from compiled passes
+NUMPY_VARIANCE_SIZE = 1 << 20
 
 
 def _is_array_like(init):
@@ -250,7 +253,9 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
                              f"n_clusters={self.n_clusters}.")
         if sp.issparse(X):
             variances = mean_variance_axis(X, axis=0)[1]
-        else:
+        elif X.size <= NUMPY_VARIANCE_SIZE:
+            variances = np.var(X, axis=0)  # scikit-learn's arithmetic, no compile
+        else:  # compiled passes: np.var would allocate a temporary the size of X
             variances = column_mean_std(X)[1] ** 2
         self._tol = float(np.mean(variances)) * self.tol if self.tol else 0.0
         if self.n_init == "auto":
@@ -411,8 +416,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         general = weighted or sp.issparse(X) or self.verbose
         if not general:
             work = _Workspace(n, d, k, X.dtype)
-            compiled = work.products is None and X.size * k < PARALLEL_MIN_WORK
-            lloyd = _lloyd_compiled_loop if compiled else _lloyd_python_loop
+            lloyd = lloyd_driver(X, k, work)
         best = None
         for random_state in starts:
             centers, previous = self._start(X, init, random_state, sample_weight)
