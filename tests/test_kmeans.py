@@ -205,6 +205,30 @@ def test_bounded_pass_is_the_same_serially_and_on_threads(rng, dtype):
             assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_plusplus_step_is_the_same_serially_and_on_threads(rng, dtype):
+    """Below PLUSPLUS_MIN_WORK a k-means++ step measures its candidates serially: the
+    trial distances and per-chunk potentials of the parallel variant, bit for bit."""
+    import sys
+
+    module = sys.modules["fastnet.cluster.kmeans"]
+    X = (rng.standard_normal((3000, 64)) + rng.integers(0, 5, (3000, 1))).astype(dtype)
+    candidates = np.array([3, 700, 701, 2999], dtype=np.int64)
+    closest = rng.random(3000) * 100
+    weights = rng.random(3000)
+    assert X.size * len(candidates) < module.PLUSPLUS_MIN_WORK
+    outputs = []
+    for kernel in (module._plusplus_trials.serial, module._plusplus_trials.parallel):
+        trial = np.empty((4, 3000))
+        partial = np.empty((module._n_chunks(3000), 4))
+        kernel(X, candidates, closest, weights, trial, partial)
+        outputs.append((trial, partial))
+    for serial, parallel in zip(*outputs, strict=True):
+        assert_array_equal(serial, parallel)
+    assert_allclose(outputs[0][0][1], np.minimum(closest, ((X - X[700]) ** 2).sum(axis=1)),
+                    rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
 @pytest.mark.no_jit
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_both_drivers_agree_with_empty_clusters(rng, dtype):

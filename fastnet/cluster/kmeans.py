@@ -60,6 +60,9 @@ WIDE = 128  # from this many features, x.c products go to BLAS (see _assign_from
 #: bounds skip most distances, so the pass does far less than n k d work, and at such
 #: sizes less than waking the threads costs
 BOUNDED_MIN_WORK = 1 << 22
+#: n d (candidates) below which a k-means++ step measures its candidates serially: at
+#: such sizes waking the threads costs more than they save
+PLUSPLUS_MIN_WORK = 1 << 20
 
 
 # ---------------------------------------------------------------- kernels
@@ -156,7 +159,10 @@ def _assign_with_bounds(X, centers, zero, half_gaps, labels, upper, lower, dista
                 if up > bound:
                     best, second, best_j = np.inf, np.inf, 0
                     for j in range(centers.shape[0]):
-                        dist = _squared_distance(X, i, centers, j, zero)
+                        if j == label:  # measured above
+                            dist = own
+                        else:
+                            dist = _squared_distance(X, i, centers, j, zero)
                         if dist < best:
                             best, second, best_j = dist, best, j
                         elif dist < second:
@@ -536,7 +542,7 @@ def random_partition_init(X, k, generator):
     return centers.astype(X.dtype), labels.astype(np.int64)
 
 
-@serial_or_parallel_jit(reassociate=True)
+@serial_or_parallel_jit(reassociate=True, min_work=PLUSPLUS_MIN_WORK)
 def _plusplus_trials(X, candidates, closest, weights, trial, partial):
     """``trial[t, i] = min(closest[i], ||x_i - X[candidates[t]]||^2)`` (the distances
     to the nearest centre if candidate t is kept) and ``partial[c, t]`` = the sum over
