@@ -11,8 +11,8 @@ first and the centre minimising ``||c||^2 - 2 x.c`` is taken (no bounds).
 Two drivers run the same iterations: :func:`_lloyd_python_loop` owns the loop in
 Python and calls one (parallel) kernel per step; :func:`_lloyd_compiled_loop` runs
 the whole loop, bounds included, in one compiled call for narrow data whose bounded
-pass runs serially (:func:`lloyd_driver` picks).  Both give the same centres, labels
-and iteration counts.
+pass runs serially (:func:`lloyd_driver` picks).  Both give the same labels and
+iteration counts, and the same centres up to the last bit (see the compiled kernel).
 
 Iteration (scikit-learn's Lloyd scheme): labels from the current centres, new centres
 = label means; stop when the labels equal the previous ones, or the total squared
@@ -99,9 +99,9 @@ def _assign_from_products(X, centers, zero, products, center_norms, labels, dist
                           counts):
     """The assignment for wide data: labels[i] = nearest centre, distances[i] = its
     squared distance, sums[c] and counts[c] = per-chunk sums and counts of the points of
-    each label; ``products = X @ centers.T`` comes
-    from BLAS, the nearest centre minimises ||c||^2 - 2 x.c, and the distance to it
-    is then measured directly (no cancellation in the inertia)."""
+    each label.  ``products = X @ centers.T`` comes from BLAS, the nearest centre
+    minimises ||c||^2 - 2 x.c, and the distance to it is then measured directly (no
+    cancellation in the inertia)."""
     n = X.shape[0]
     rows = _rows_per_chunk(n, sums.shape[0])
     for c in prange(sums.shape[0]):
