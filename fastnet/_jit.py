@@ -27,6 +27,7 @@ imported first so that its policy is in place before any kernel runs.
 
 from __future__ import annotations
 
+import functools
 import sys
 import types
 
@@ -103,17 +104,22 @@ class SerialOrParallel:
     def __init__(self, func, reassociate=False, min_work=PARALLEL_MIN_WORK, **overrides):
         self.serial = jit(_renamed(func, "serial"), reassociate=reassociate, **overrides)
         self.parallel = parallel_jit(func, reassociate=reassociate, **overrides)
-        #: the serial variant for compiled callers that build it into themselves (Numba
-        #: inlines it at compile time, under the caller's fast-math flags): compiled
-        #: once, inside the caller, rather than once alone and again where it is linked
-        self.inline = jit(_renamed(func, "inline"), reassociate=reassociate,
-                          **{**overrides, "inline": "always"})
+        self._func, self._reassociate, self._overrides = func, reassociate, overrides
         self.min_work = min_work
         self.__doc__ = func.__doc__
         self.__name__ = func.__name__
 
     def __call__(self, work):
         return self.parallel if work >= self.min_work else self.serial
+
+    @functools.cached_property
+    def inline(self):
+        """The serial variant for compiled callers that build it into themselves (Numba
+        inlines it at compile time, under the caller's fast-math flags): compiled once,
+        inside the caller, rather than once alone and again where it is linked.  Made on
+        first use: a dispatcher per kernel at import would delay ``import fastnet``."""
+        return jit(_renamed(self._func, "inline"), reassociate=self._reassociate,
+                   **{**self._overrides, "inline": "always"})
 
 
 def serial_or_parallel_jit(func=None, *, reassociate=False, min_work=PARALLEL_MIN_WORK,

@@ -205,6 +205,24 @@ def test_bounded_pass_is_the_same_serially_and_on_threads(rng, dtype):
             assert_array_equal(a, b)
 
 
+@pytest.mark.no_jit
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_half_gaps_are_half_the_nearest_other_centre(rng, dtype):
+    """half_gaps: half the distance from each centre to its nearest other one, from
+    differences (close centres far from the origin), and inf for a single centre."""
+    import sys
+
+    module = sys.modules["fastnet.cluster.kmeans"]
+    centers = (1e3 + rng.standard_normal((7, 300))).astype(dtype)
+    centers[4] = centers[2] + 1e-3  # a close pair
+    diffs = centers[:, None, :].astype(np.float64) - centers[None].astype(np.float64)
+    squared = (diffs ** 2).sum(axis=2)
+    np.fill_diagonal(squared, np.inf)
+    expected = 0.5 * np.sqrt(squared.min(axis=1))
+    assert_allclose(module.half_gaps(centers), expected, rtol=1e-12)
+    assert_array_equal(module.half_gaps(centers[:1]), [np.inf])
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_plusplus_step_is_the_same_serially_and_on_threads(rng, dtype):
     """Below PLUSPLUS_MIN_WORK a k-means++ step measures its candidates serially: the
